@@ -1,0 +1,84 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "berth", version, about = "The Berth compiler: escape analysis you can read")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a program for errors without running it.
+    Check { file: PathBuf },
+    /// Print the program at one stage of the pipeline.
+    Dump {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        stage: Stage,
+        /// Turn the escape analysis off (everything on the heap).
+        #[arg(long)]
+        no_escape: bool,
+    },
+    /// Compile a program and run it.
+    Run {
+        file: PathBuf,
+        /// Print allocation statistics to stderr.
+        #[arg(long)]
+        stats: bool,
+        /// Turn the escape analysis off (everything on the heap).
+        #[arg(long)]
+        no_escape: bool,
+        /// Arguments for the program.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Compile a program to a standalone executable.
+    Build {
+        file: PathBuf,
+        #[arg(short = 'o')]
+        output: PathBuf,
+        /// Turn the escape analysis off (everything on the heap).
+        #[arg(long)]
+        no_escape: bool,
+    },
+    /// Explain where each allocation site's objects live, and why.
+    Escape {
+        file: PathBuf,
+        /// Print the full chain of steps behind each decision.
+        #[arg(short, long)]
+        verbose: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Verify the program's `//~` annotations.
+        #[arg(long)]
+        check: bool,
+        /// Turn the escape analysis off (everything on the heap).
+        #[arg(long)]
+        no_escape: bool,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The syntax tree.
+    Ast,
+    /// The SSA IR right after lowering.
+    Ir,
+    /// The IR after optimisation.
+    Opt,
+    /// The IR with each allocation's storage decided.
+    Escape,
+    /// The Cranelift IR.
+    Clif,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
