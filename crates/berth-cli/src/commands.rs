@@ -57,9 +57,9 @@ fn dump(source: &Source, stage: Stage) -> Result<(), ()> {
             print!("{}", berth_syntax::ast_printer::print_module(&module, &source.text));
         }
         Stage::Ir => {
-            let _program = check(source)?;
-            eprintln!("error: `--stage ir` is not built yet");
-            return Err(());
+            let program = check(source)?;
+            let module = berth_ir::lower(program, &source.text);
+            print!("{}", berth_ir::print_module(&module));
         }
         Stage::Opt | Stage::Escape | Stage::Clif => {
             check(source)?;
