@@ -8,7 +8,7 @@ use crate::{Diagnostic, Span};
 
 /// How deeply `(`, `[` and `{` may nest. Every statement nests through `{`,
 /// so this also bounds how deep the passes after the parser recurse.
-pub const MAX_DELIMITER_DEPTH: usize = 256;
+pub const MAX_DELIMITER_DEPTH: usize = 1_000;
 
 pub type Spanned<'s> = (usize, Token<'s>, usize);
 

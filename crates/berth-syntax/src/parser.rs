@@ -162,18 +162,27 @@ impl ErrorContext<'_> {
     }
 }
 
-/// "`;`", "`;` or `}`", "one of `(`, `[`, ...", or "an expression" when the
-/// parser would accept anything an expression can start with.
+/// Tokens that continue an expression or make it an assignment
+/// (operators, calls, fields, indexing, `=`). They are valid almost everywhere an expression could end, and
+/// are almost never what is missing, so lists leave them out.
+const CONTINUATIONS: [&str; 24] = [
+    "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "(", "[", ".", "::", "=", "..", "+=", "-=",
+    "*=", "/=", "%=",
+];
+
+/// "`;`", "`)` or `,`", "one of `;`, `}`, ...", or "an expression" when
+/// the parser would accept anything an expression can start with.
 fn expected_list(expected: &[String]) -> String {
-    let names: Vec<String> = expected.iter().map(|t| display_terminal(t)).collect();
-    let starts_expression = ["\"identifier\"", "\"integer\"", "\"(\""].iter().all(|t| expected.iter().any(|e| e == t));
-    if starts_expression && names.len() > 6 {
-        return if expected.iter().any(|e| e == "\"}\"") {
-            "a statement or `}`".into()
-        } else {
-            "an expression".into()
-        };
+    let bare: Vec<&str> = expected.iter().map(|t| t.trim_matches('"')).collect();
+    let starts_expression = ["identifier", "integer", "("].iter().all(|t| bare.contains(t));
+    if starts_expression && bare.len() > 6 {
+        return if bare.contains(&"}") { "a statement or `}`".into() } else { "an expression".into() };
     }
+    let mut wanted: Vec<&str> = bare.iter().copied().filter(|t| !CONTINUATIONS.contains(t)).collect();
+    if wanted.is_empty() {
+        wanted = bare;
+    }
+    let names: Vec<String> = wanted.iter().map(|t| display_terminal(t)).collect();
     match names.as_slice() {
         [] => "nothing more".into(),
         [one] => one.clone(),
@@ -183,9 +192,8 @@ fn expected_list(expected: &[String]) -> String {
     }
 }
 
-/// lalrpop names terminals by their quoted grammar spelling (`"\";\""`).
-fn display_terminal(quoted: &str) -> String {
-    let bare = quoted.trim_matches('"');
+/// A terminal as lalrpop names it (its grammar spelling, unquoted).
+fn display_terminal(bare: &str) -> String {
     match bare {
         "identifier" | "integer" | "float literal" | "string literal" => bare.replace("integer", "integer literal"),
         _ => format!("`{bare}`"),

@@ -73,7 +73,8 @@ impl Checker {
                         } else {
                             format!("cannot find function `{}`", name.name)
                         };
-                        self.error(name.span, message);
+                        let suggestion = self.suggest_value(&name.name, true).unwrap_or_default();
+                        self.error(name.span, message).label = suggestion;
                         self.discard_args(args, span)
                     }
                 }

@@ -6,7 +6,7 @@ use cranelift_entity::PrimaryMap;
 
 use crate::Checked;
 use crate::hir::{Block, Expr, ExprKind, FuncDef, FuncId, GlobalDef, GlobalId, LocalDef, LocalId, Program};
-use crate::items::Items;
+use crate::items::{Items, ValueItem};
 use crate::types::TypeId;
 
 pub(crate) struct Checker {
@@ -53,6 +53,15 @@ impl Checker {
         let id = self.body.locals.push(LocalDef { name: name.to_string(), ty, span });
         self.body.scope.push((name.to_string(), id));
         id
+    }
+
+    /// "did you mean `x`?" for a misspelt variable, global or function name.
+    pub fn suggest_value(&self, name: &str, functions: bool) -> Option<String> {
+        let locals = self.body.scope.iter().map(|(n, _)| n.as_str());
+        let items = self.items.values.iter().filter(|(_, v)| functions == matches!(v, ValueItem::Func(_))).map(|(n, _)| n.as_str());
+        let builtins = crate::call::BUILTIN_FUNCTIONS.iter().copied().filter(|_| functions);
+        let candidates: Vec<&str> = if functions { items.chain(builtins).collect() } else { locals.chain(items).collect() };
+        crate::suggest::closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
     }
 
     pub fn lookup_local(&self, name: &str) -> Option<LocalId> {
@@ -121,14 +130,14 @@ impl Checker {
 
     fn declared_global(&self, g: &ast::GlobalDef) -> Option<GlobalId> {
         match self.items.values.get(&g.name.name) {
-            Some(&crate::items::ValueItem::Global(id)) if self.items.globals[id].span == g.span => Some(id),
+            Some(&ValueItem::Global(id)) if self.items.globals[id].span == g.span => Some(id),
             _ => None,
         }
     }
 
     fn declared_func(&self, f: &ast::FnDef) -> Option<FuncId> {
         match self.items.values.get(&f.name.name) {
-            Some(&crate::items::ValueItem::Func(id)) if self.items.funcs[id].span == f.span => Some(id),
+            Some(&ValueItem::Func(id)) if self.items.funcs[id].span == f.span => Some(id),
             _ => None,
         }
     }

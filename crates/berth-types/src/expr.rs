@@ -117,7 +117,8 @@ impl Checker {
                 } else {
                     format!("cannot find `{}` in this scope", ident.name)
                 };
-                self.error(span, message);
+                let suggestion = self.suggest_value(&ident.name, false).unwrap_or_default();
+                self.error(span, message).label = suggestion;
                 Checker::error_expr(span)
             }
         }
@@ -273,7 +274,8 @@ impl Checker {
             } else {
                 format!("unknown struct `{}`", name.name)
             };
-            self.error(name.span, message);
+            let suggestion = self.items.suggest_type(&name.name).unwrap_or_default();
+            self.error(name.span, message).label = suggestion;
             for f in fields {
                 self.expr(&f.value, None);
             }

@@ -87,16 +87,19 @@ impl Items {
         }
     }
 
+    /// "did you mean `T`?" for a misspelt type name.
+    pub fn suggest_type(&self, name: &str) -> Option<String> {
+        crate::suggest::closest(name, self.type_names.keys().map(String::as_str)).map(|c| format!("did you mean `{c}`?"))
+    }
+
     /// Resolves a written type, reporting unknown names.
     pub fn resolve_type(&mut self, ty: &TypeExpr, diags: &mut Vec<Diagnostic>) -> TypeId {
         match &ty.kind {
             TypeExprKind::Named(name) => match self.named_type(&name.name) {
                 Some(id) => id,
                 None => {
-                    diags.push(
-                        Diagnostic::error(name.span, format!("unknown type `{}`", name.name))
-                            .with_label("not a built-in type, struct or enum"),
-                    );
+                    let label = self.suggest_type(&name.name).unwrap_or_else(|| "not a built-in type, struct or enum".into());
+                    diags.push(Diagnostic::error(name.span, format!("unknown type `{}`", name.name)).with_label(label));
                     TypeId::ERROR
                 }
             },

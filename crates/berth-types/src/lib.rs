@@ -24,6 +24,7 @@ pub mod hir;
 mod items;
 mod patterns;
 mod stmt;
+mod suggest;
 pub mod types;
 
 use berth_syntax::Diagnostic;

@@ -1,0 +1,81 @@
+//! Shared by the data-driven suites: where the workspace is, how to run the
+//! `berth` binary, and how a suite discovers its files.
+
+#![allow(dead_code)] // Each suite uses part of this module.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root; the binary runs there so paths in its output are
+/// the short, stable relative paths snapshots expect.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the workspace exists")
+}
+
+/// Runs `berth` with `args` in `dir`.
+pub fn berth_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_berth")).args(args).current_dir(dir).output().expect("berth runs")
+}
+
+pub fn berth(args: &[&str]) -> Output {
+    berth_in(&workspace(), args)
+}
+
+/// The `.berth` files directly in `dir` (relative to the workspace), sorted,
+/// as workspace-relative paths.
+pub fn berth_files(dir: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(workspace().join(dir))
+        .expect("the directory exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "berth"))
+        .map(|p| format!("{dir}/{}", p.file_name().expect("a file").to_string_lossy()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The file name without directory and extension: the test's name.
+pub fn stem(path: &str) -> String {
+    Path::new(path).file_stem().expect("a file name").to_string_lossy().into_owned()
+}
+
+/// Fails if the compiler crashed instead of reporting: a Rust panic, a
+/// backtrace, or an internal compiler error.
+pub fn assert_no_crash(output: &Output, what: &str) -> Result<(), String> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for marker in ["panicked", "RUST_BACKTRACE", "internal compiler error", "stack overflow"] {
+        if stderr.contains(marker) {
+            return Err(format!("{what}: the compiler crashed ({marker}):\n{stderr}"));
+        }
+    }
+    if output.status.code().is_none() {
+        return Err(format!("{what}: killed by a signal: {:?}", output.status));
+    }
+    Ok(())
+}
+
+/// insta settings that keep a suite's snapshots in `tests/snapshots/<suite>`.
+pub fn snapshot_settings(suite: &str) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("tests/snapshots").join(suite));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
+
+/// Runs a check inside a libtest-mimic trial, turning a panicking insta
+/// assertion into a failure message.
+pub fn catching(f: impl FnOnce() -> Result<(), String> + std::panic::UnwindSafe) -> Result<(), libtest_mimic::Failed> {
+    match std::panic::catch_unwind(f) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(message)) => Err(message.into()),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the test panicked".into());
+            Err(message.into())
+        }
+    }
+}
