@@ -21,7 +21,8 @@ fn main() {
         })
         .collect();
     for (name, program) in generated() {
-        trials.push(Trial::test(format!("generated::{name}"), move || catching(move || generated_file(name, &program))));
+        trials
+            .push(Trial::test(format!("generated::{name}"), move || catching(move || generated_file(name, &program))));
     }
     libtest_mimic::run(&args, trials).exit();
 }

@@ -2,6 +2,7 @@
 
 use berth_syntax::Span;
 use berth_types::TypeId;
+use cranelift_entity::SecondaryMap;
 
 use crate::entities::{Block, Value};
 use crate::function::Function;
@@ -12,11 +13,13 @@ pub struct FunctionBuilder {
     /// Where instructions go; `None` after a terminator, until the next
     /// block is entered: code there is unreachable and is not emitted.
     current: Option<Block>,
+    /// Blocks already in the layout.
+    placed: SecondaryMap<Block, bool>,
 }
 
 impl FunctionBuilder {
     pub fn new(func: Function) -> FunctionBuilder {
-        FunctionBuilder { func, current: None }
+        FunctionBuilder { func, current: None, placed: SecondaryMap::new() }
     }
 
     pub fn create_block(&mut self) -> Block {
@@ -27,7 +30,7 @@ impl FunctionBuilder {
     /// the first time it is entered, so blocks print in the order code
     /// flows into them.
     pub fn switch_to(&mut self, block: Block) {
-        if !self.func.layout.blocks.contains(&block) {
+        if !std::mem::replace(&mut self.placed[block], true) {
             self.func.layout.blocks.push(block);
         }
         self.current = Some(block);

@@ -1,11 +1,16 @@
 //! The abstract syntax tree, as written: no names are resolved and no types
 //! are known yet. Every node carries the span of the text it came from.
 
+use ustr::Ustr;
+
 use crate::Span;
 
-#[derive(Debug, Clone, PartialEq)]
+/// A name as written, with where it was written. Names are interned
+/// (`Ustr`): comparing and hashing them is comparing pointers, and an
+/// identifier costs no allocation.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ident {
-    pub name: String,
+    pub name: Ustr,
     pub span: Span,
 }
 

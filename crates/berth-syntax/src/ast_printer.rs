@@ -233,7 +233,7 @@ impl Printer<'_> {
 
 fn type_text(ty: &TypeExpr) -> String {
     match &ty.kind {
-        TypeExprKind::Named(name) => name.name.clone(),
+        TypeExprKind::Named(name) => name.name.to_string(),
         TypeExprKind::Array(elem) => format!("[{}]", type_text(elem)),
     }
 }
@@ -241,7 +241,7 @@ fn type_text(ty: &TypeExpr) -> String {
 fn pattern_text(pattern: &Pattern) -> String {
     match &pattern.kind {
         PatternKind::Wildcard => "_".into(),
-        PatternKind::Binding(name) => name.name.clone(),
+        PatternKind::Binding(name) => name.name.to_string(),
         PatternKind::Variant { enum_name, variant, bindings } => {
             let path = format!("{}::{}", enum_name.name, variant.name);
             match bindings {

@@ -56,8 +56,13 @@ fn describe(error: LexError, span: Span, text: &str) -> Diagnostic {
     match error {
         LexError::UnexpectedChar => {
             let c = text.chars().next().unwrap_or(' ');
-            let shown =
-                if c.is_control() || c.is_whitespace() { format!("U+{:04X}", c as u32) } else { format!("`{c}`") };
+            let shown = if c.is_control() || c.is_whitespace() {
+                format!("U+{:04X}", c as u32)
+            } else if c == '`' {
+                "'`'".to_string()
+            } else {
+                format!("`{c}`")
+            };
             Diagnostic::error(span, format!("unexpected character {shown}"))
         }
         LexError::IntTooLarge => {

@@ -45,7 +45,7 @@ impl Checker {
     pub fn call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> Expr {
         match &callee.kind {
             A::Name(name) => {
-                if let Some(local) = self.lookup_local(&name.name) {
+                if let Some(local) = self.lookup_local(name.name) {
                     let ty = self.ty(self.body.locals[local].ty);
                     self.error(name.span, format!("`{}` is a variable of type {ty}, not a function", name.name));
                     return self.discard_args(args, span);
@@ -65,7 +65,7 @@ impl Checker {
                         self.builtin(&name.name, &args, span)
                     }
                     None => {
-                        let message = if self.items.struct_by_name(&name.name).is_some() {
+                        let message = if self.items.struct_by_name(name.name).is_some() {
                             format!(
                                 "`{}` is a struct, not a function; build one with `{} {{ ... }}`",
                                 name.name, name.name
@@ -115,7 +115,7 @@ impl Checker {
     pub fn spawn(&mut self, call: &ast::Expr, span: Span) -> Expr {
         let target = match &call.kind {
             A::Call { callee, args } => match &callee.kind {
-                A::Name(name) if self.lookup_local(&name.name).is_none() => match self.items.values.get(&name.name) {
+                A::Name(name) if self.lookup_local(name.name).is_none() => match self.items.values.get(&name.name) {
                     Some(&ValueItem::Func(f)) => Some((f, name, args)),
                     _ => None,
                 },
@@ -210,8 +210,8 @@ impl Checker {
 
     /// Looks up `Enum::Variant`, reporting what is unknown.
     pub fn resolve_variant(&mut self, enum_name: &ast::Ident, variant: &ast::Ident) -> Option<(EnumId, u32)> {
-        let Some(enum_id) = self.items.enum_by_name(&enum_name.name) else {
-            let message = if self.items.struct_by_name(&enum_name.name).is_some() {
+        let Some(enum_id) = self.items.enum_by_name(enum_name.name) else {
+            let message = if self.items.struct_by_name(enum_name.name).is_some() {
                 format!("`{}` is a struct, not an enum", enum_name.name)
             } else {
                 format!("unknown enum `{}`", enum_name.name)

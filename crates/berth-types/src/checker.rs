@@ -3,6 +3,7 @@
 use berth_syntax::ast::{self, Module};
 use berth_syntax::{Diagnostic, Span};
 use cranelift_entity::PrimaryMap;
+use ustr::Ustr;
 
 use crate::Checked;
 use crate::hir::{Block, Expr, ExprKind, FuncDef, FuncId, GlobalDef, GlobalId, LocalDef, LocalId, Program};
@@ -20,7 +21,7 @@ pub(crate) struct Checker {
 pub(crate) struct BodyState {
     pub locals: PrimaryMap<LocalId, LocalDef>,
     /// Names in scope, innermost last; a scope is a length to truncate to.
-    scope: Vec<(String, LocalId)>,
+    scope: Vec<(Ustr, LocalId)>,
     /// One entry per enclosing loop: whether a `break` leaves it.
     pub loops: Vec<bool>,
     pub ret: TypeId,
@@ -49,23 +50,29 @@ impl Checker {
         Expr { kind: ExprKind::Error, ty: TypeId::ERROR, span }
     }
 
-    pub fn declare_local(&mut self, name: &str, ty: TypeId, span: Span) -> LocalId {
+    pub fn declare_local(&mut self, name: Ustr, ty: TypeId, span: Span) -> LocalId {
         let id = self.body.locals.push(LocalDef { name: name.to_string(), ty, span });
-        self.body.scope.push((name.to_string(), id));
+        self.body.scope.push((name, id));
         id
     }
 
     /// "did you mean `x`?" for a misspelt variable, global or function name.
     pub fn suggest_value(&self, name: &str, functions: bool) -> Option<String> {
         let locals = self.body.scope.iter().map(|(n, _)| n.as_str());
-        let items = self.items.values.iter().filter(|(_, v)| functions == matches!(v, ValueItem::Func(_))).map(|(n, _)| n.as_str());
+        let items = self
+            .items
+            .values
+            .iter()
+            .filter(|(_, v)| functions == matches!(v, ValueItem::Func(_)))
+            .map(|(n, _)| n.as_str());
         let builtins = crate::call::BUILTIN_FUNCTIONS.iter().copied().filter(|_| functions);
-        let candidates: Vec<&str> = if functions { items.chain(builtins).collect() } else { locals.chain(items).collect() };
+        let candidates: Vec<&str> =
+            if functions { items.chain(builtins).collect() } else { locals.chain(items).collect() };
         crate::suggest::closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
     }
 
-    pub fn lookup_local(&self, name: &str) -> Option<LocalId> {
-        self.body.scope.iter().rev().find(|(n, _)| n == name).map(|&(_, id)| id)
+    pub fn lookup_local(&self, name: Ustr) -> Option<LocalId> {
+        self.body.scope.iter().rev().find(|&&(n, _)| n == name).map(|&(_, id)| id)
     }
 
     /// Runs `f` in a new lexical scope.
@@ -125,7 +132,7 @@ impl Checker {
             ..BodyState::default()
         };
         let init = self.expr_as(&g.init, ty, |c| format!("the global `{}` has type {}", g.name.name, c.ty(ty)));
-        Some(GlobalDef { name: g.name.name.clone(), ty, span: g.span, init })
+        Some(GlobalDef { name: g.name.name.to_string(), ty, span: g.span, init })
     }
 
     fn declared_global(&self, g: &ast::GlobalDef) -> Option<GlobalId> {
@@ -147,13 +154,13 @@ impl Checker {
         let sig = &self.items.funcs[id];
         let ret = sig.ret;
         let params_sig = sig.params.clone();
-        self.body = BodyState { ret, fn_name: f.name.name.clone(), ..BodyState::default() };
+        self.body = BodyState { ret, fn_name: f.name.name.to_string(), ..BodyState::default() };
         let mut params = Vec::new();
         for (name, ty, span) in &params_sig {
             if params.iter().any(|&p: &LocalId| self.body.locals[p].name == *name) {
                 self.error(*span, format!("parameter `{name}` is declared twice"));
             }
-            params.push(self.declare_local(name, *ty, *span));
+            params.push(self.declare_local(*name, *ty, *span));
         }
         let (body, flow) = self.block(&f.body);
         if ret != TypeId::UNIT && ret != TypeId::ERROR && flow.continues() {
@@ -166,7 +173,7 @@ impl Checker {
             .label = format!("a path reaches the end of the function without returning {ty}");
         }
         let locals = std::mem::take(&mut self.body.locals);
-        Some(FuncDef { name: f.name.name.clone(), span: f.span, params, ret, locals, body })
+        Some(FuncDef { name: f.name.name.to_string(), span: f.span, params, ret, locals, body })
     }
 
     fn main_function(&mut self, module: &Module) -> Option<FuncId> {

@@ -91,7 +91,7 @@ impl Checker {
 
     fn name(&mut self, ident: &ast::Ident) -> Expr {
         let span = ident.span;
-        if let Some(local) = self.lookup_local(&ident.name) {
+        if let Some(local) = self.lookup_local(ident.name) {
             let ty = self.body.locals[local].ty;
             return Expr { kind: ExprKind::Local(local), ty, span };
         }
@@ -112,7 +112,7 @@ impl Checker {
             None => {
                 let message = if crate::call::is_builtin(&ident.name) {
                     format!("`{}` is a built-in function, not a value", ident.name)
-                } else if self.items.named_type(&ident.name).is_some() {
+                } else if self.items.named_type(ident.name).is_some() {
                     format!("`{}` is a type, not a value", ident.name)
                 } else {
                     format!("cannot find `{}` in this scope", ident.name)
@@ -268,8 +268,8 @@ impl Checker {
     }
 
     fn struct_literal(&mut self, name: &ast::Ident, fields: &[ast::FieldInit], span: Span) -> Expr {
-        let Some(strukt) = self.items.struct_by_name(&name.name) else {
-            let message = if self.items.enum_by_name(&name.name).is_some() {
+        let Some(strukt) = self.items.struct_by_name(name.name) else {
+            let message = if self.items.enum_by_name(name.name).is_some() {
                 format!("`{}` is an enum, not a struct", name.name)
             } else {
                 format!("unknown struct `{}`", name.name)

@@ -2,11 +2,10 @@
 //! resolve the types in their signatures. Items may refer to each other in
 //! any order, so nothing in a body is checked before this is complete.
 
-use std::collections::HashMap;
-
 use berth_syntax::ast::{self, TypeExpr, TypeExprKind};
 use berth_syntax::{Diagnostic, Span};
 use cranelift_entity::{EntityRef, PrimaryMap};
+use ustr::{Ustr, UstrMap, ustr};
 
 use crate::call::BUILTIN_FUNCTIONS;
 use crate::hir::{EnumDef, FieldDef, FuncId, GlobalId, StructDef, VariantDef};
@@ -22,7 +21,7 @@ pub enum ValueItem {
 
 pub struct FnSig {
     pub span: Span,
-    pub params: Vec<(String, TypeId, Span)>,
+    pub params: Vec<(Ustr, TypeId, Span)>,
     pub ret: TypeId,
 }
 
@@ -38,8 +37,8 @@ pub struct Items {
     pub enums: PrimaryMap<EnumId, EnumDef>,
     pub funcs: PrimaryMap<FuncId, FnSig>,
     pub globals: PrimaryMap<GlobalId, GlobalSig>,
-    pub values: HashMap<String, ValueItem>,
-    type_names: HashMap<String, TypeId>,
+    pub values: UstrMap<ValueItem>,
+    type_names: UstrMap<TypeId>,
 }
 
 const BUILTIN_TYPES: [(&str, TypeId); 5] = [
@@ -58,8 +57,8 @@ impl Items {
             enums: PrimaryMap::new(),
             funcs: PrimaryMap::new(),
             globals: PrimaryMap::new(),
-            values: HashMap::new(),
-            type_names: BUILTIN_TYPES.iter().map(|&(n, t)| (n.to_string(), t)).collect(),
+            values: UstrMap::default(),
+            type_names: BUILTIN_TYPES.iter().map(|&(n, t)| (ustr(n), t)).collect(),
         };
         let declared = items.declare_types(module, diags);
         items.define_types(module, &declared, diags);
@@ -69,18 +68,18 @@ impl Items {
     }
 
     /// Looks up a type name written in source.
-    pub fn named_type(&self, name: &str) -> Option<TypeId> {
-        self.type_names.get(name).copied()
+    pub fn named_type(&self, name: Ustr) -> Option<TypeId> {
+        self.type_names.get(&name).copied()
     }
 
-    pub fn struct_by_name(&self, name: &str) -> Option<StructId> {
+    pub fn struct_by_name(&self, name: Ustr) -> Option<StructId> {
         match self.types.get(self.named_type(name)?) {
             Ty::Struct(id) => Some(id),
             _ => None,
         }
     }
 
-    pub fn enum_by_name(&self, name: &str) -> Option<EnumId> {
+    pub fn enum_by_name(&self, name: Ustr) -> Option<EnumId> {
         match self.types.get(self.named_type(name)?) {
             Ty::Enum(id) => Some(id),
             _ => None,
@@ -89,16 +88,17 @@ impl Items {
 
     /// "did you mean `T`?" for a misspelt type name.
     pub fn suggest_type(&self, name: &str) -> Option<String> {
-        crate::suggest::closest(name, self.type_names.keys().map(String::as_str)).map(|c| format!("did you mean `{c}`?"))
+        crate::suggest::closest(name, self.type_names.keys().map(Ustr::as_str)).map(|c| format!("did you mean `{c}`?"))
     }
 
     /// Resolves a written type, reporting unknown names.
     pub fn resolve_type(&mut self, ty: &TypeExpr, diags: &mut Vec<Diagnostic>) -> TypeId {
         match &ty.kind {
-            TypeExprKind::Named(name) => match self.named_type(&name.name) {
+            TypeExprKind::Named(name) => match self.named_type(name.name) {
                 Some(id) => id,
                 None => {
-                    let label = self.suggest_type(&name.name).unwrap_or_else(|| "not a built-in type, struct or enum".into());
+                    let label =
+                        self.suggest_type(&name.name).unwrap_or_else(|| "not a built-in type, struct or enum".into());
                     diags.push(Diagnostic::error(name.span, format!("unknown type `{}`", name.name)).with_label(label));
                     TypeId::ERROR
                 }
@@ -133,18 +133,18 @@ impl Items {
             let ty = match item {
                 ast::Item::Struct(_) => {
                     let (id, ty) = self.types.declare_struct(&name.name);
-                    let pushed = self.structs.push(StructDef { name: name.name.clone(), span, fields: Vec::new() });
+                    let pushed = self.structs.push(StructDef { name: name.name.to_string(), span, fields: Vec::new() });
                     debug_assert_eq!(id, pushed);
                     ty
                 }
                 _ => {
                     let (id, ty) = self.types.declare_enum(&name.name);
-                    let pushed = self.enums.push(EnumDef { name: name.name.clone(), span, variants: Vec::new() });
+                    let pushed = self.enums.push(EnumDef { name: name.name.to_string(), span, variants: Vec::new() });
                     debug_assert_eq!(id, pushed);
                     ty
                 }
             };
-            self.type_names.insert(name.name.clone(), ty);
+            self.type_names.insert(name.name, ty);
             *declared.last_mut().expect("pushed above") = Some(self.types.get(ty));
         }
         declared
@@ -164,7 +164,7 @@ impl Items {
                             );
                             continue;
                         }
-                        fields.push(FieldDef { name: f.name.name.clone(), ty, span: f.name.span });
+                        fields.push(FieldDef { name: f.name.name.to_string(), ty, span: f.name.span });
                     }
                     self.structs[id].fields = fields;
                 }
@@ -179,7 +179,7 @@ impl Items {
                             );
                             continue;
                         }
-                        variants.push(VariantDef { name: v.name.name.clone(), payload, span: v.name.span });
+                        variants.push(VariantDef { name: v.name.name.to_string(), payload, span: v.name.span });
                     }
                     if variants.is_empty() {
                         diags.push(
@@ -217,11 +217,8 @@ impl Items {
             }
             let value = match item {
                 ast::Item::Fn(f) => {
-                    let params = f
-                        .params
-                        .iter()
-                        .map(|p| (p.name.name.clone(), self.resolve_type(&p.ty, diags), p.name.span))
-                        .collect();
+                    let params =
+                        f.params.iter().map(|p| (p.name.name, self.resolve_type(&p.ty, diags), p.name.span)).collect();
                     let ret = match &f.ret {
                         Some(t) => self.resolve_type(t, diags),
                         None => TypeId::UNIT,
@@ -234,7 +231,7 @@ impl Items {
                 }
                 _ => unreachable!("only functions and globals reach here"),
             };
-            self.values.insert(name.name.clone(), value);
+            self.values.insert(name.name, value);
         }
     }
 

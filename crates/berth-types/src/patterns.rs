@@ -92,13 +92,13 @@ impl Checker {
         let span = pattern.span;
         match &pattern.kind {
             P::Wildcard => (Pattern::Wildcard, true),
-            P::Binding(name) => (Pattern::Bind(self.declare_local(&name.name, ty, name.span)), true),
+            P::Binding(name) => (Pattern::Bind(self.declare_local(name.name, ty, name.span)), true),
             P::Variant { enum_name, variant, bindings } => {
                 let Some((enum_id, index)) = self.resolve_variant(enum_name, variant) else {
                     // Reported; bind the names so their uses do not add errors.
                     for b in bindings.iter().flatten() {
                         if let ast::Binding::Name(name) = b {
-                            self.declare_local(&name.name, TypeId::ERROR, name.span);
+                            self.declare_local(name.name, TypeId::ERROR, name.span);
                         }
                     }
                     *coverage = Coverage::Unknown;
@@ -137,7 +137,7 @@ impl Checker {
                         );
                         for b in bindings {
                             if let ast::Binding::Name(name) = b {
-                                self.declare_local(&name.name, TypeId::ERROR, name.span);
+                                self.declare_local(name.name, TypeId::ERROR, name.span);
                             }
                         }
                         Vec::new()
@@ -146,7 +146,7 @@ impl Checker {
                         .iter()
                         .zip(&payload)
                         .map(|(b, &ty)| match b {
-                            ast::Binding::Name(name) => Some(self.declare_local(&name.name, ty, name.span)),
+                            ast::Binding::Name(name) => Some(self.declare_local(name.name, ty, name.span)),
                             ast::Binding::Wildcard(_) => None,
                         })
                         .collect(),

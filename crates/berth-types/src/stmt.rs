@@ -43,7 +43,7 @@ impl Checker {
                     self.error(init.span, "this expression has no value").label =
                         "it calls a function that returns nothing".into();
                 }
-                let local = self.declare_local(&name.name, ty, name.span);
+                let local = self.declare_local(name.name, ty, name.span);
                 (StmtKind::Let { local, init }, Flow::Continues)
             }
             S::Assign { target, op, value } => (self.assign(target, *op, value, span), Flow::Continues),
@@ -68,7 +68,7 @@ impl Checker {
                 let lo = self.expr_as(lo, TypeId::INT, |_| "range bounds are `int`".into());
                 let hi = self.expr_as(hi, TypeId::INT, |_| "range bounds are `int`".into());
                 let (var, body) = self.scoped(|c| {
-                    let var = c.declare_local(&var.name, TypeId::INT, var.span);
+                    let var = c.declare_local(var.name, TypeId::INT, var.span);
                     (var, c.loop_body(body).0)
                 });
                 (StmtKind::ForRange { var, lo, hi, body }, Flow::Continues)
@@ -122,8 +122,7 @@ impl Checker {
         if let A::Call { callee, args } = &iter.kind
             && let A::Name(name) = &callee.kind
             && name.name == "read_dir"
-            && self.lookup_local("read_dir").is_none()
-            && !self.items.values.contains_key("read_dir")
+            && self.lookup_local(name.name).is_none()
         {
             let path = match args.as_slice() {
                 [path] => self.expr_as(path, TypeId::STR, |_| "`read_dir` takes a path".into()),
@@ -134,7 +133,7 @@ impl Checker {
                 }
             };
             let (var, body) = self.scoped(|c| {
-                let var = c.declare_local(&var.name, TypeId::STR, var.span);
+                let var = c.declare_local(var.name, TypeId::STR, var.span);
                 (var, c.loop_body(body).0)
             });
             return StmtKind::ForReadDir { var, path, body };
@@ -154,7 +153,7 @@ impl Checker {
             }
         };
         let (var, body) = self.scoped(|c| {
-            let var = c.declare_local(&var.name, elem, var.span);
+            let var = c.declare_local(var.name, elem, var.span);
             (var, c.loop_body(body).0)
         });
         StmtKind::ForArray { var, array, body }
@@ -212,7 +211,7 @@ impl Checker {
     fn place(&mut self, target: &ast::Expr) -> Option<(Place, TypeId)> {
         match &target.kind {
             A::Name(name) => {
-                if let Some(local) = self.lookup_local(&name.name) {
+                if let Some(local) = self.lookup_local(name.name) {
                     return Some((Place::Local(local), self.body.locals[local].ty));
                 }
                 match self.items.values.get(&name.name).copied() {
