@@ -12,44 +12,82 @@ pub const MAX_DELIMITER_DEPTH: usize = 1_000;
 
 pub type Spanned<'s> = (usize, Token<'s>, usize);
 
+/// The tokens of a source, lexed on demand as the parser asks for them (a
+/// large file never exists as one big token vector). Lexical errors are
+/// collected, and the bad text skipped.
+pub struct Tokens<'s> {
+    lexer: logos::Lexer<'s, Token<'s>>,
+    depth: usize,
+    errors: Vec<Diagnostic>,
+    too_deep: bool,
+}
+
+impl<'s> Tokens<'s> {
+    pub fn new(source: &'s str) -> Tokens<'s> {
+        Tokens { lexer: Token::lexer(source), depth: 0, errors: Vec::new(), too_deep: false }
+    }
+
+    /// Lexes whatever the parser did not read, and returns every lexical
+    /// error, and whether nesting went past [`MAX_DELIMITER_DEPTH`] (where
+    /// the tokens stopped).
+    pub fn finish(mut self) -> (Vec<Diagnostic>, bool) {
+        while self.next().is_some() {}
+        (self.errors, self.too_deep)
+    }
+}
+
+impl<'s> Iterator for Tokens<'s> {
+    type Item = Spanned<'s>;
+
+    fn next(&mut self) -> Option<Spanned<'s>> {
+        if self.too_deep {
+            return None;
+        }
+        loop {
+            let result = self.lexer.next()?;
+            let range = self.lexer.span();
+            let span = Span::new(range.start, range.end);
+            let token = match result {
+                Ok(token) => token,
+                Err(error) => {
+                    self.errors.push(describe(error, span, self.lexer.slice()));
+                    continue;
+                }
+            };
+            match token {
+                Token::LParen | Token::LBracket | Token::LBrace => {
+                    self.depth += 1;
+                    if self.depth > MAX_DELIMITER_DEPTH {
+                        self.errors.push(
+                            Diagnostic::error(span, "brackets nested too deeply")
+                                .with_label(format!("more than {MAX_DELIMITER_DEPTH} levels of `(`, `[` and `{{`")),
+                        );
+                        self.too_deep = true;
+                        return None;
+                    }
+                }
+                Token::RParen | Token::RBracket | Token::RBrace => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+            return Some((range.start, token, range.end));
+        }
+    }
+}
+
+/// A whole source's tokens and lexical errors at once.
 pub struct Lexed<'s> {
     pub tokens: Vec<Spanned<'s>>,
     pub errors: Vec<Diagnostic>,
     /// Set when nesting went past [`MAX_DELIMITER_DEPTH`]; the tokens stop
-    /// there, and the file is not parsed.
+    /// there.
     pub too_deep: bool,
 }
 
 pub fn lex(source: &str) -> Lexed<'_> {
-    let mut tokens = Vec::with_capacity(source.len() / 4);
-    let mut errors = Vec::new();
-    let mut depth = 0usize;
-    let mut lexer = Token::lexer(source);
-    while let Some(result) = lexer.next() {
-        let range = lexer.span();
-        let span = Span::new(range.start, range.end);
-        match result {
-            Ok(token) => {
-                match token {
-                    Token::LParen | Token::LBracket | Token::LBrace => {
-                        depth += 1;
-                        if depth > MAX_DELIMITER_DEPTH {
-                            errors
-                                .push(Diagnostic::error(span, "brackets nested too deeply").with_label(format!(
-                                    "more than {MAX_DELIMITER_DEPTH} levels of `(`, `[` and `{{`"
-                                )));
-                            return Lexed { tokens, errors, too_deep: true };
-                        }
-                    }
-                    Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-                tokens.push((range.start, token, range.end));
-            }
-            Err(error) => errors.push(describe(error, span, lexer.slice())),
-        }
-    }
-    Lexed { tokens, errors, too_deep: false }
+    let mut tokens = Tokens::new(source);
+    let collected = tokens.by_ref().collect();
+    let (errors, too_deep) = tokens.finish();
+    Lexed { tokens: collected, errors, too_deep }
 }
 
 fn describe(error: LexError, span: Span, text: &str) -> Diagnostic {

@@ -1,6 +1,8 @@
 //! Runs the lalrpop parser over the lexer's tokens and turns its errors into
 //! diagnostics.
 
+use std::cell::OnceCell;
+
 use lalrpop_util::ParseError;
 
 use crate::ast::{Expr, ExprKind, Module};
@@ -59,15 +61,15 @@ pub(crate) fn int_literal<'s>(magnitude: u64, negative: bool, span: Span) -> Act
 /// Parses a whole file. Returns the module (possibly partial, with error
 /// nodes where recovery skipped text) and every lexical and syntax error.
 pub fn parse(source: &str) -> (Module, Vec<Diagnostic>) {
-    let lexed = lexer::lex(source);
-    let mut diagnostics = lexed.errors;
-    // Tokens after a lexical error would only add confusing syntax errors.
-    if lexed.too_deep || !diagnostics.is_empty() {
-        return (Module::default(), diagnostics);
-    }
-    let context = ErrorContext { spans: lexed.tokens.iter().map(|&(l, _, r)| (l, r)).collect(), source };
+    let mut tokens = lexer::Tokens::new(source);
     let mut recovered = Vec::new();
-    let result = grammar::ModuleParser::new().parse(&mut recovered, lexed.tokens);
+    let result = grammar::ModuleParser::new().parse(&mut recovered, tokens.by_ref().map(Ok::<_, ParseIssue>));
+    let (lexical, too_deep) = tokens.finish();
+    // Syntax errors after a lexical error or past the nesting limit would
+    // only add confusion: report the lexical errors alone.
+    if too_deep || !lexical.is_empty() {
+        return (Module::default(), lexical);
+    }
     let mut errors: Vec<_> = recovered.into_iter().map(|r| r.error).collect();
     let module = match result {
         Ok(module) => module,
@@ -76,6 +78,8 @@ pub fn parse(source: &str) -> (Module, Vec<Diagnostic>) {
             Module::default()
         }
     };
+    let context = ErrorContext { source, spans: OnceCell::new() };
+    let mut diagnostics = Vec::new();
     for error in errors {
         let diagnostic = context.describe(error);
         // After a first error, "expected an item" almost always means that
@@ -91,12 +95,17 @@ const EXPECTED_ITEM: &str = "expected one of `fn`, `struct`, `enum`, `global`";
 
 /// What error messages may look at besides the error itself.
 struct ErrorContext<'s> {
-    /// Every token's byte range, in order.
-    spans: Vec<(usize, usize)>,
     source: &'s str,
+    /// Every token's byte range, in order; lexed again only when an error
+    /// needs to look at the tokens around it.
+    spans: OnceCell<Vec<(usize, usize)>>,
 }
 
 impl ErrorContext<'_> {
+    fn spans(&self) -> &[(usize, usize)] {
+        self.spans.get_or_init(|| lexer::lex(self.source).tokens.iter().map(|&(l, _, r)| (l, r)).collect())
+    }
+
     fn describe(&self, error: ParseError<usize, Token<'_>, ParseIssue>) -> Diagnostic {
         let eof = self.source.len();
         match error {
@@ -134,8 +143,9 @@ impl ErrorContext<'_> {
                 .with_label("a comparison cannot follow another comparison")
                 .with_note("write `a < b && b < c`, or parenthesise: `(a == b) == c`");
         }
-        let index = self.spans.partition_point(|&(start, _)| start < l);
-        let previous_end = index.checked_sub(1).map(|i| self.spans[i].1);
+        let spans = self.spans();
+        let index = spans.partition_point(|&(start, _)| start < l);
+        let previous_end = index.checked_sub(1).map(|i| spans[i].1);
         // A missing `;` at the end of a line: point where it belongs.
         if let Some(end) = previous_end
             && expected.iter().any(|e| e == "\";\"")
@@ -156,7 +166,8 @@ impl ErrorContext<'_> {
 
     /// `Name { field :` — the shape of a struct literal.
     fn looks_like_bare_struct_literal(&self, colon: usize) -> bool {
-        let text = |i: usize| &self.source[self.spans[i].0..self.spans[i].1];
+        let spans = self.spans();
+        let text = |i: usize| &self.source[spans[i].0..spans[i].1];
         let is_ident = |t: &str| t.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
         text(colon - 2) == "{" && is_ident(text(colon - 1)) && is_ident(text(colon - 3))
     }
