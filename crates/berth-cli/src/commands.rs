@@ -21,7 +21,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok((source, module)) => return run_jit(&source, &module, stats),
             Err(()) => Err(()),
         },
-        Command::Build { .. } => return not_built("`berth build`", "it needs the Cranelift backend (issue 4)"),
+        Command::Build { file, output, .. } => {
+            Source::load(&file).and_then(|s| lower(&s).map(|m| (s, m))).and_then(|(s, m)| build(&s, &m, &output))
+        }
         Command::Escape { .. } => return not_built("`berth escape`", "it needs the escape analysis (issue 5)"),
     };
     match outcome {
@@ -69,6 +71,14 @@ fn run_jit(source: &Source, module: &berth_ir::Module, stats: bool) -> ExitCode 
     }
     drop(compiled);
     ExitCode::from(status as u8)
+}
+
+/// Compiles to an object file and links a standalone executable.
+fn build(source: &Source, module: &berth_ir::Module, output: &std::path::Path) -> Result<(), ()> {
+    let object = berth_codegen::compile_object(module, &source.text, &source.name).map_err(|e| {
+        eprintln!("error: internal compiler error in code generation: {e}");
+    })?;
+    crate::link::link(&object, output).map_err(|message| eprintln!("error: {message}"))
 }
 
 fn print_stats() {

@@ -8,6 +8,7 @@
 
 mod cli;
 mod commands;
+mod link;
 mod source;
 
 use std::process::ExitCode;

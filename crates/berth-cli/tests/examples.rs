@@ -1,21 +1,46 @@
-//! Every program in `examples/` type-checks, and its IR matches the
-//! snapshot in `tests/snapshots/ir/`.
+//! Every program in `examples/` type-checks, its IR matches the snapshot
+//! in `tests/snapshots/ir/`, and it prints the output written in its
+//! closing `// expected output:` comment, through the JIT and as a
+//! standalone executable.
 
 mod common;
 
-use common::{assert_no_crash, berth, berth_files, catching, snapshot_settings, stem};
+use common::{Mode, assert_no_crash, berth, berth_files, catching, diff, run_program, snapshot_settings, stem};
 use libtest_mimic::{Arguments, Trial};
 
 fn main() {
     let args = Arguments::from_args();
-    let trials = berth_files("examples")
-        .into_iter()
-        .map(|path| {
-            let name = stem(&path);
-            Trial::test(name.clone(), move || catching(move || example(&name, &path)))
-        })
-        .collect();
+    let mut trials = Vec::new();
+    for path in berth_files("examples") {
+        let name = stem(&path);
+        let (n, p) = (name.clone(), path.clone());
+        trials.push(Trial::test(format!("ir::{name}"), move || catching(move || example(&n, &p))));
+        for mode in Mode::ALL {
+            let p = path.clone();
+            trials.push(Trial::test(format!("{}::{name}", mode.name()), move || catching(move || runs(&p, mode))));
+        }
+    }
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The example's output as its closing comment states it.
+fn expected_output(path: &str) -> Result<String, String> {
+    let source = std::fs::read_to_string(common::workspace().join(path)).map_err(|e| e.to_string())?;
+    let (_, tail) = source.split_once("// expected output:").ok_or(format!("{path} states no expected output"))?;
+    Ok(tail
+        .lines()
+        .skip(1)
+        .map_while(|l| l.strip_prefix("//"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).to_string() + "\n")
+        .collect())
+}
+
+fn runs(path: &str, mode: Mode) -> Result<(), String> {
+    let run = run_program(path, mode, &[])?;
+    if run.status != Some(0) {
+        return Err(format!("exit status {:?}:\n{}", run.status, run.stderr));
+    }
+    diff("stdout", &expected_output(path)?, &run.stdout)
 }
 
 fn example(name: &str, path: &str) -> Result<(), String> {

@@ -79,3 +79,90 @@ pub fn catching(f: impl FnOnce() -> Result<(), String> + std::panic::UnwindSafe)
         }
     }
 }
+
+/// What running a program produced.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub outbox: String,
+    pub status: Option<i32>,
+}
+
+/// How a program is run.
+#[derive(Clone, Copy, Debug)]
+pub enum Mode {
+    /// `berth run FILE`
+    Jit,
+    /// `berth build FILE -o EXE`, then `EXE`
+    Aot,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 2] = [Mode::Jit, Mode::Aot];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Jit => "jit",
+            Mode::Aot => "aot",
+        }
+    }
+}
+
+/// Runs the program at `path` (workspace-relative) in the workspace, with
+/// its outbox sent to a file of its own.
+pub fn run_program(path: &str, mode: Mode, extra: &[&str]) -> Result<Run, String> {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("programs").join(mode.name());
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let name = stem(path) + &extra.join("");
+    let outbox = scratch.join(format!("{name}.outbox"));
+    let _ = std::fs::remove_file(&outbox);
+    let output = match mode {
+        Mode::Jit => {
+            let mut args = vec!["run", path];
+            args.extend_from_slice(extra);
+            Command::new(env!("CARGO_BIN_EXE_berth"))
+                .args(&args)
+                .current_dir(workspace())
+                .env("BERTH_OUTBOX", &outbox)
+                .output()
+                .map_err(|e| e.to_string())?
+        }
+        Mode::Aot => {
+            let exe = scratch.join(&name);
+            let exe_arg = exe.to_string_lossy().into_owned();
+            let mut args = vec!["build", path, "-o", exe_arg.as_str()];
+            args.extend_from_slice(extra);
+            let build = berth(&args);
+            assert_no_crash(&build, path)?;
+            if !build.status.success() {
+                return Err(format!("{path}: berth build failed:\n{}", String::from_utf8_lossy(&build.stderr)));
+            }
+            Command::new(&exe)
+                .current_dir(workspace())
+                .env("BERTH_OUTBOX", &outbox)
+                .output()
+                .map_err(|e| e.to_string())?
+        }
+    };
+    assert_no_crash(&output, path)?;
+    Ok(Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        outbox: std::fs::read_to_string(&outbox).unwrap_or_default(),
+        status: output.status.code(),
+    })
+}
+
+/// A readable account of where two texts first differ.
+pub fn diff(what: &str, expected: &str, actual: &str) -> Result<(), String> {
+    if expected == actual {
+        return Ok(());
+    }
+    let line = expected
+        .lines()
+        .zip(actual.lines())
+        .position(|(e, a)| e != a)
+        .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+    Err(format!("{what} differs from line {}:\n--- expected\n{expected}\n--- actual\n{actual}", line + 1))
+}
