@@ -11,6 +11,8 @@
 //! stack limit) branch to cold blocks that call the runtime's error
 //! function with the source position, which never returns.
 
+use std::collections::HashMap;
+
 use berth_abi::{WORD, array, context, error as error_kind, str as abi_str, type_id};
 use berth_ir::instructions::{AllocInit, ArithOp, BinaryOp, BlockCall, CmpOp, InstKind, Storage, UnaryOp};
 use berth_ir::{Block, Function, Inst, Value};
@@ -35,6 +37,9 @@ pub struct Translator<'a, 'b, M: Module> {
     blocks: SecondaryMap<Block, Option<ir::Block>>,
     ctx: ir::Value,
     ret_area: Option<ir::Value>,
+    /// Functions already imported into this function, each once.
+    runtime_refs: HashMap<Rt, ir::FuncRef>,
+    function_refs: HashMap<berth_types::hir::FuncId, ir::FuncRef>,
 }
 
 /// Results of more than this many words go through a return area.
@@ -48,7 +53,17 @@ fn unreachable_trap() -> TrapCode {
 impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
     pub fn new(p: &'a mut Program<'b, M>, ir: &'a Function, b: FunctionBuilder<'a>) -> Self {
         let ctx = ir::Value::from_u32(0);
-        Translator { p, ir, b, values: SecondaryMap::new(), blocks: SecondaryMap::new(), ctx, ret_area: None }
+        Translator {
+            p,
+            ir,
+            b,
+            values: SecondaryMap::new(),
+            blocks: SecondaryMap::new(),
+            ctx,
+            ret_area: None,
+            runtime_refs: HashMap::new(),
+            function_refs: HashMap::new(),
+        }
     }
 
     fn layouts(&self) -> &Layouts<'b> {
@@ -125,7 +140,14 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
 
     /// Calls a runtime function and returns its results.
     fn rt(&mut self, rt: Rt, args: &[ir::Value]) -> ModuleResult<Vec<ir::Value>> {
-        let callee = self.p.runtime_ref(rt, self.b.func)?;
+        let callee = match self.runtime_refs.get(&rt) {
+            Some(&callee) => callee,
+            None => {
+                let callee = self.p.runtime_ref(rt, self.b.func)?;
+                self.runtime_refs.insert(rt, callee);
+                callee
+            }
+        };
         let call = self.b.ins().call(callee, args);
         Ok(self.b.inst_results(call).to_vec())
     }
@@ -514,7 +536,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
         for &a in args {
             call_args.extend(self.v(a));
         }
-        let fref = self.p.function_ref(func, self.b.func);
+        let fref = *self.function_refs.entry(func).or_insert_with(|| self.p.function_ref(func, self.b.func));
         let call = self.b.ins().call(fref, &call_args);
         Ok(match area {
             Some(area) => layout::load(&mut self.b, &self.p.layouts, callee, area, 0),

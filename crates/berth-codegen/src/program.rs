@@ -93,7 +93,7 @@ impl<'b, M: Module> Program<'b, M> {
             ctx.func.name = UserFuncName::user(0, declared.as_u32());
             let b = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
             Translator::new(self, &self.ir.funcs[id], b).translate()?;
-            self.define(declared, &mut ctx)?;
+            self.define(declared, &self.ir.funcs[id].name, &mut ctx)?;
         }
         // Spawn entries are requested while translating; define them all.
         let spawned: Vec<(IrFuncId, FuncId)> = self.spawn_entries.iter().map(|(&f, &e)| (f, e)).collect();
@@ -105,8 +105,9 @@ impl<'b, M: Module> Program<'b, M> {
         Ok(Entry { init: func(self.ir.init), main: func(self.ir.main) })
     }
 
-    fn define(&mut self, id: FuncId, ctx: &mut Context) -> ModuleResult<()> {
+    fn define(&mut self, id: FuncId, name: &str, ctx: &mut Context) -> ModuleResult<()> {
         if let Some(text) = self.clif_text.as_mut() {
+            text.push_str(&format!("; {name}\n"));
             text.push_str(&ctx.func.display().to_string());
             text.push('\n');
         }
@@ -181,7 +182,8 @@ impl<'b, M: Module> Program<'b, M> {
         b.ins().return_(&[]);
         b.seal_all_blocks();
         b.finalize(self.module.target_config());
-        self.define(entry, ctx)
+        let name = format!("spawn.{}", self.ir.funcs[f].name);
+        self.define(entry, &name, ctx)
     }
 
     /// What a standalone executable needs besides the program: the
@@ -225,6 +227,6 @@ impl<'b, M: Module> Program<'b, M> {
         b.ins().return_(&[status]);
         b.seal_all_blocks();
         b.finalize(self.module.target_config());
-        self.define(c_main, &mut ctx)
+        self.define(c_main, "main", &mut ctx)
     }
 }

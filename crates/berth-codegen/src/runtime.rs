@@ -123,7 +123,10 @@ impl Rt {
     pub fn signature(self, module: &dyn Module) -> Signature {
         let mut sig = module.make_signature();
         let (params, returns) = self.types();
-        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+        // C callers zero-extend narrow arguments (Rust relies on a `bool`
+        // arriving as 0 or 1 in a whole 32-bit register).
+        sig.params
+            .extend(params.iter().map(|&t| if t.bits() < 64 { AbiParam::new(t).uext() } else { AbiParam::new(t) }));
         sig.returns.extend(returns.iter().map(|&t| AbiParam::new(t)));
         sig
     }

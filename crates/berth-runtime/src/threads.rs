@@ -9,7 +9,7 @@ use crate::context::ThreadContext;
 
 /// Stack size of every Berth thread, `main` included: deep but legal
 /// recursion (100,000 calls) must work. Only touched pages cost memory.
-pub const STACK_SIZE: usize = 1 << 30;
+pub const STACK_SIZE: usize = 256 << 20;
 
 /// The generated function that unpacks a spawned call's arguments from its
 /// record and makes the call.

@@ -43,7 +43,7 @@ pub fn stem(path: &str) -> String {
 /// backtrace, or an internal compiler error.
 pub fn assert_no_crash(output: &Output, what: &str) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for marker in ["panicked", "RUST_BACKTRACE", "internal compiler error", "stack overflow"] {
+    for marker in ["panicked", "RUST_BACKTRACE", "internal compiler error", "has overflowed its stack"] {
         if stderr.contains(marker) {
             return Err(format!("{what}: the compiler crashed ({marker}):\n{stderr}"));
         }

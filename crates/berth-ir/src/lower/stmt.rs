@@ -14,7 +14,10 @@ use crate::instructions::{self, CmpOp, InstKind};
 struct LoopShape<'h> {
     /// Initial values of the hidden loop-carried values (a counter).
     hidden: Vec<(Value, TypeId)>,
-    cond: &'h dyn Fn(&mut FnLowerer<'_, '_>, &[Value]) -> Value,
+    /// The condition; `None` for `while true`, which only `break` leaves
+    /// (so code after it is unreachable without one, as the checker
+    /// assumed when it accepted a function ending in such a loop).
+    cond: Option<&'h dyn Fn(&mut FnLowerer<'_, '_>, &[Value]) -> Value>,
     enter: &'h dyn Fn(&mut FnLowerer<'_, '_>, &[Value]),
     step: &'h dyn Fn(&mut FnLowerer<'_, '_>, &[Value]) -> Vec<Value>,
 }
@@ -40,9 +43,11 @@ impl FnLowerer<'_, '_> {
             StmtKind::Assign { place, op, value } => self.assign(place, *op, value, span),
             StmtKind::If { cond, then, els } => self.if_stmt(cond, then, els, span),
             StmtKind::While { cond, body } => {
+                let forever = matches!(cond.kind, hir::ExprKind::Bool(true));
+                let test = |l: &mut FnLowerer<'_, '_>, _: &[Value]| l.value(cond);
                 let shape = LoopShape {
                     hidden: Vec::new(),
-                    cond: &|l, _| l.value(cond),
+                    cond: if forever { None } else { Some(&test) },
                     enter: &|_, _| {},
                     step: &|_, _| Vec::new(),
                 };
@@ -54,7 +59,7 @@ impl FnLowerer<'_, '_> {
                 let var = *var;
                 let shape = LoopShape {
                     hidden: vec![(lo, TypeId::INT)],
-                    cond: &|l, h| l.int_cmp(CmpOp::Lt, h[0], hi, span),
+                    cond: Some(&|l, h| l.int_cmp(CmpOp::Lt, h[0], hi, span)),
                     enter: &|l, h| l.env[var] = Some(h[0]),
                     step: &|l, h| vec![l.increment(h[0], span)],
                 };
@@ -67,10 +72,10 @@ impl FnLowerer<'_, '_> {
                 let var = *var;
                 let shape = LoopShape {
                     hidden: vec![(zero, TypeId::INT)],
-                    cond: &|l, h| {
+                    cond: Some(&|l, h| {
                         let len = l.b.value(InstKind::ArrayLen(array), TypeId::INT, span);
                         l.int_cmp(CmpOp::Lt, h[0], len, span)
-                    },
+                    }),
                     enter: &|l, h| {
                         let elem = l.b.value(InstKind::ArrayGet { array, index: h[0] }, elem_ty, span);
                         l.env[var] = Some(elem);
@@ -85,7 +90,7 @@ impl FnLowerer<'_, '_> {
                 let var = *var;
                 let shape = LoopShape {
                     hidden: Vec::new(),
-                    cond: &|l, _| l.b.value(InstKind::DirNext(stream), TypeId::BOOL, span),
+                    cond: Some(&|l, _| l.b.value(InstKind::DirNext(stream), TypeId::BOOL, span)),
                     enter: &|l, _| {
                         let name = l.b.value(InstKind::DirName(stream), TypeId::STR, span);
                         l.env[var] = Some(name);
@@ -149,11 +154,19 @@ impl FnLowerer<'_, '_> {
     /// ```
     fn lower_loop(&mut self, shape: LoopShape<'_>, body: &hir::Block, span: Span) {
         let header = self.enter_loop_header(&shape.hidden, span);
-        let cond = (shape.cond)(self, &header.hidden);
         let body_block = self.b.create_block();
         let exit = self.b.create_block();
         let latch = self.b.create_block();
-        let [to_body, to_exit] = self.branch_edges(cond, body_block, exit, span);
+        let mut exits = Vec::new();
+        let to_body = match shape.cond {
+            Some(cond) => {
+                let cond = cond(self, &header.hidden);
+                let [to_body, to_exit] = self.branch_edges(cond, body_block, exit, span);
+                exits.push(to_exit);
+                to_body
+            }
+            None => self.jump_edge(body_block, span).expect("a loop header is reachable"),
+        };
         self.join(body_block, vec![to_body]);
         (shape.enter)(self, &header.hidden);
         self.loops.push(LoopFrame { exit, latch, breaks: Vec::new(), continues: Vec::new() });
@@ -169,7 +182,6 @@ impl FnLowerer<'_, '_> {
             let next = (shape.step)(self, &header.hidden);
             self.back_edge(&header, &next, span);
         }
-        let mut exits = vec![to_exit];
         exits.extend(frame.breaks);
         self.join(exit, exits);
     }
