@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use berth_abi::{WORD, array, context, error as error_kind, str as abi_str, type_id};
+use berth_ir::function::ValueDef;
 use berth_ir::instructions::{AllocInit, ArithOp, BinaryOp, BlockCall, CmpOp, InstKind, Storage, UnaryOp};
 use berth_ir::{Block, Function, Inst, Value};
 use berth_syntax::Span;
@@ -178,6 +179,30 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
         self.b.ins().iconst(I64, 0)
     }
 
+    /// The constant an IR value is defined as, if it is an `iconst`.
+    fn int_constant(&self, value: Value) -> Option<i64> {
+        match self.ir.dfg.values[value].def {
+            ValueDef::Result(inst) => match self.ir.dfg.insts[inst].kind {
+                InstKind::IntConst(n) => Some(n),
+                _ => None,
+            },
+            ValueDef::Param(..) => None,
+        }
+    }
+
+    /// Checks an IR value is not nil, unless it is a fresh allocation.
+    fn check_object(&mut self, object: Value, span: Span) -> ModuleResult<ir::Value> {
+        let v = self.v1(object);
+        let fresh = match self.ir.dfg.values[object].def {
+            ValueDef::Result(inst) => matches!(self.ir.dfg.insts[inst].kind, InstKind::Alloc { .. }),
+            ValueDef::Param(..) => false,
+        };
+        if !fresh {
+            self.check_not_nil(v, span)?;
+        }
+        Ok(v)
+    }
+
     fn check_not_nil(&mut self, object: ir::Value, span: Span) -> ModuleResult<()> {
         let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, object, 0);
         let z = self.zero();
@@ -230,15 +255,13 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 self.alloc(*storage, init, result_ty.expect("alloc has a result"), span)?
             }
             InstKind::FieldGet { object, strukt, field } => {
-                let obj = self.v1(*object);
-                self.check_not_nil(obj, span)?;
+                let obj = self.check_object(*object, span)?;
                 let offset = self.layouts().field_offset(*strukt, *field);
                 let ty = self.p.ir.structs[*strukt].fields[*field as usize].ty;
                 layout::load(&mut self.b, &self.p.layouts, ty, obj, offset)
             }
             InstKind::FieldSet { object, strukt, field, value } => {
-                let obj = self.v1(*object);
-                self.check_not_nil(obj, span)?;
+                let obj = self.check_object(*object, span)?;
                 let offset = self.layouts().field_offset(*strukt, *field);
                 let value = self.v(*value);
                 layout::store(&mut self.b, &value, obj, offset);
@@ -257,13 +280,11 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 Vec::new()
             }
             InstKind::ArrayLen(arr) => {
-                let a = self.v1(*arr);
-                self.check_not_nil(a, span)?;
+                let a = self.check_object(*arr, span)?;
                 vec![self.b.ins().load(I64, MemFlagsData::trusted(), a, array::LEN)]
             }
             InstKind::ArrayPush { array: arr, value } => {
-                let a = self.v1(*arr);
-                self.check_not_nil(a, span)?;
+                let a = self.check_object(*arr, span)?;
                 let elem_ty = self.ir.dfg.value_type(*value);
                 let elem_words = self.layouts().words(elem_ty) as i64;
                 let words = self.b.ins().iconst(I64, elem_words);
@@ -274,8 +295,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 Vec::new()
             }
             InstKind::ArrayPop(arr) => {
-                let a = self.v1(*arr);
-                self.check_not_nil(a, span)?;
+                let a = self.check_object(*arr, span)?;
                 let len = self.b.ins().load(I64, MemFlagsData::trusted(), a, array::LEN);
                 let ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, len, 0);
                 let z = self.zero();
@@ -432,7 +452,15 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             BinaryOp::Int(ArithOp::Add) => self.b.ins().iadd(x[0], y[0]),
             BinaryOp::Int(ArithOp::Sub) => self.b.ins().isub(x[0], y[0]),
             BinaryOp::Int(ArithOp::Mul) => self.b.ins().imul(x[0], y[0]),
-            BinaryOp::Int(op @ (ArithOp::Div | ArithOp::Rem)) => self.int_division(op, x[0], y[0], span)?,
+            BinaryOp::Int(op @ (ArithOp::Div | ArithOp::Rem)) => match self.int_constant(b) {
+                // A constant divisor other than 0 and -1 needs no checks, and
+                // Cranelift turns the division into multiplications.
+                Some(d) if d != 0 && d != -1 => {
+                    let d = self.b.ins().iconst(I64, d);
+                    if op == ArithOp::Div { self.b.ins().sdiv(x[0], d) } else { self.b.ins().srem(x[0], d) }
+                }
+                _ => self.int_division(op, x[0], y[0], span)?,
+            },
             BinaryOp::Float(ArithOp::Add) => self.b.ins().fadd(x[0], y[0]),
             BinaryOp::Float(ArithOp::Sub) => self.b.ins().fsub(x[0], y[0]),
             BinaryOp::Float(ArithOp::Mul) => self.b.ins().fmul(x[0], y[0]),
@@ -471,9 +499,8 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
 
     /// The address of element `index`, after nil and bounds checks.
     fn element_address(&mut self, arr: Value, index: Value, elem_ty: TypeId, span: Span) -> ModuleResult<ir::Value> {
-        let a = self.v1(arr);
+        let a = self.check_object(arr, span)?;
         let i = self.v1(index);
-        self.check_not_nil(a, span)?;
         let len = self.b.ins().load(I64, MemFlagsData::trusted(), a, array::LEN);
         // One unsigned comparison also rejects negative indexes.
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);

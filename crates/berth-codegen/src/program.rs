@@ -3,17 +3,21 @@
 //! and, for standalone executables, the program's entry point.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use berth_abi::{HEADER, WORD, desc};
 use berth_ir::Module as IrModule;
 use berth_syntax::{LineIndex, Span};
 use berth_types::hir::FuncId as IrFuncId;
 use cranelift_codegen::Context;
+use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, UserFuncName};
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleResult};
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module, ModuleError, ModuleReloc, ModuleResult};
 
 use crate::data::Data;
 use crate::function::{MAX_REGISTER_RESULTS, Translator};
@@ -31,8 +35,10 @@ pub struct Program<'b, M: Module> {
     lines: LineIndex,
     source: &'b str,
     /// When set, the Cranelift IR of every function is appended here as it
-    /// is defined (for `berth dump --stage clif`).
+    /// is translated (for `berth dump --stage clif`).
     pub clif_text: Option<String>,
+    /// Translated functions waiting to be compiled.
+    pending: Vec<(FuncId, ir::Function)>,
 }
 
 /// The functions a program starts with.
@@ -54,6 +60,7 @@ impl<'b, M: Module> Program<'b, M> {
             lines: LineIndex::new(source),
             source,
             clif_text: None,
+            pending: Vec::new(),
         }
     }
 
@@ -93,26 +100,40 @@ impl<'b, M: Module> Program<'b, M> {
             ctx.func.name = UserFuncName::user(0, declared.as_u32());
             let b = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
             Translator::new(self, &self.ir.funcs[id], b).translate()?;
-            self.define(declared, &self.ir.funcs[id].name, &mut ctx)?;
+            self.translated(declared, &self.ir.funcs[id].name, &mut ctx);
         }
         // Spawn entries are requested while translating; define them all.
         let spawned: Vec<(IrFuncId, FuncId)> = self.spawn_entries.iter().map(|(&f, &e)| (f, e)).collect();
         for (f, entry) in spawned {
             self.define_spawn_entry(f, entry, &mut ctx, &mut builder_ctx)?;
         }
+        self.compile_translated()?;
         self.data.define_descriptors(self.module, &self.layouts, self.ir)?;
         let func = |f| self.funcs[f].expect("declared");
         Ok(Entry { init: func(self.ir.init), main: func(self.ir.main) })
     }
 
-    fn define(&mut self, id: FuncId, name: &str, ctx: &mut Context) -> ModuleResult<()> {
+    /// Queues a translated function for compilation.
+    fn translated(&mut self, id: FuncId, name: &str, ctx: &mut Context) {
         if let Some(text) = self.clif_text.as_mut() {
             text.push_str(&format!("; {name}\n"));
             text.push_str(&ctx.func.display().to_string());
             text.push('\n');
         }
-        self.module.define_function(id, ctx)?;
+        let func = std::mem::replace(&mut ctx.func, ir::Function::new());
         self.module.clear_context(ctx);
+        self.pending.push((id, func));
+    }
+
+    /// Compiles the queued functions on every core (Cranelift's work
+    /// dominates compile time), then defines them in the module in order.
+    fn compile_translated(&mut self) -> ModuleResult<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let compiled = compile_parallel(self.module.isa(), pending);
+        for function in compiled {
+            let (id, alignment, bytes, relocs) = function?;
+            self.module.define_function_bytes(id, alignment, &bytes, &relocs)?;
+        }
         Ok(())
     }
 
@@ -183,7 +204,8 @@ impl<'b, M: Module> Program<'b, M> {
         b.seal_all_blocks();
         b.finalize(self.module.target_config());
         let name = format!("spawn.{}", self.ir.funcs[f].name);
-        self.define(entry, &name, ctx)
+        self.translated(entry, &name, ctx);
+        Ok(())
     }
 
     /// What a standalone executable needs besides the program: the
@@ -227,6 +249,50 @@ impl<'b, M: Module> Program<'b, M> {
         b.ins().return_(&[status]);
         b.seal_all_blocks();
         b.finalize(self.module.target_config());
-        self.define(c_main, "main", &mut ctx)
+        self.translated(c_main, "main", &mut ctx);
+        self.compile_translated()
     }
+}
+
+/// A compiled function, ready to define: its id, alignment, machine code and
+/// relocations.
+type Compiled = ModuleResult<(FuncId, u64, Vec<u8>, Vec<ModuleReloc>)>;
+
+/// Compiles functions on up to one thread per core, returning them in the
+/// order given.
+fn compile_parallel(isa: &dyn TargetIsa, functions: Vec<(FuncId, ir::Function)>) -> Vec<Compiled> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(functions.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<(FuncId, ir::Function)>>> =
+        functions.into_iter().map(|f| Mutex::new(Some(f))).collect();
+    let results: Vec<Mutex<Option<Compiled>>> = slots.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = slots.get(i) else { break };
+                    let (id, func) =
+                        slot.lock().unwrap_or_else(|e| e.into_inner()).take().expect("each slot is taken once");
+                    let compiled = compile_one(isa, id, func);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(compiled);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every function compiled"))
+        .collect()
+}
+
+fn compile_one(isa: &dyn TargetIsa, id: FuncId, func: ir::Function) -> Compiled {
+    let mut ctx = Context::for_function(func);
+    let alignment =
+        ctx.compile(isa, &mut ControlPlane::default()).map_err(|e| ModuleError::Compilation(e.inner))?.buffer.alignment
+            as u64;
+    let alignment = alignment.max(isa.function_alignment().minimum as u64).max(isa.symbol_alignment());
+    let code = ctx.compiled_code().expect("compiled just now");
+    let relocs = code.buffer.relocs().iter().map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
+    Ok((id, alignment, code.code_buffer().to_vec(), relocs))
 }

@@ -44,7 +44,7 @@ impl ArrayRef {
 fn buffer(ctx: &mut ThreadContext, storage: Storage, elem_bytes: usize, cap: usize) -> usize {
     let size = array::DATA as usize + elem_bytes * cap;
     match storage {
-        Storage::Heap => memory::alloc_object(size, type_id::ARRAY_BUFFER),
+        Storage::Heap => memory::alloc_object(size, type_id::ARRAY_BUFFER, true),
         Storage::Arena => memory::arena_object(ctx, size, type_id::ARRAY_BUFFER),
     }
 }
@@ -52,7 +52,7 @@ fn buffer(ctx: &mut ThreadContext, storage: Storage, elem_bytes: usize, cap: usi
 /// A new array of `len` zeroed elements of `elem_words` words each.
 pub fn new_array(ctx: &mut ThreadContext, elem_words: usize, len: usize, storage: Storage) -> usize {
     let object = match storage {
-        Storage::Heap => memory::alloc_object(array::SIZE as usize, type_id::ARRAY),
+        Storage::Heap => memory::alloc_object(array::SIZE as usize, type_id::ARRAY, false),
         Storage::Arena => memory::arena_object(ctx, array::SIZE as usize, type_id::ARRAY),
     };
     let cap = len.max(4);

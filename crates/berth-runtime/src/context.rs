@@ -48,6 +48,7 @@ impl ThreadContext {
     /// when the thread's Berth code is done.
     pub fn retire(&self) {
         crate::memory::STACK_OBJECTS.fetch_add(self.stack_objects, std::sync::atomic::Ordering::Relaxed);
+        crate::memory::flush_counts();
     }
 
     /// Copies the arena's current chunk bounds where generated code reads

@@ -28,18 +28,50 @@ pub fn free_raw(addr: usize) {
     }
 }
 
-/// A heap object of `size` bytes (header included) with its header set and
-/// the rest zeroed, counted in the statistics.
-pub fn alloc_object(size: usize, type_id: u32) -> usize {
+/// A heap object of `size` bytes (header included) with its header set;
+/// the rest is zeroed when `zero` (struct objects are filled by generated
+/// code and need no zeroing). Counted in the statistics.
+pub fn alloc_object(size: usize, type_id: u32, zero: bool) -> usize {
     let addr = alloc_raw(size);
     // SAFETY: `alloc_raw` returned `size` writable bytes, 16-aligned.
     unsafe {
-        std::ptr::write_bytes(addr as *mut u8, 0, size);
+        if zero {
+            std::ptr::write_bytes(addr as *mut u8, 0, size);
+        }
         *(addr as *mut u64) = u64::from(type_id);
     }
-    HEAP_ALLOCS.fetch_add(1, Relaxed);
-    HEAP_BYTES.fetch_add(size as u64, Relaxed);
+    count_heap(size);
     addr
+}
+
+thread_local! {
+    /// This thread's share of the heap counts, added to the totals in
+    /// batches so allocation does not contend on shared counters.
+    static PENDING: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+fn count_heap(size: usize) {
+    PENDING.with(|p| {
+        let (allocs, bytes) = p.get();
+        let (allocs, bytes) = (allocs + 1, bytes + size as u64);
+        if allocs < 4096 {
+            p.set((allocs, bytes));
+        } else {
+            HEAP_ALLOCS.fetch_add(allocs, Relaxed);
+            HEAP_BYTES.fetch_add(bytes, Relaxed);
+            p.set((0, 0));
+        }
+    });
+}
+
+/// Adds this thread's pending heap counts to the totals; when a Berth
+/// thread ends and before statistics are read.
+pub fn flush_counts() {
+    PENDING.with(|p| {
+        let (allocs, bytes) = p.replace((0, 0));
+        HEAP_ALLOCS.fetch_add(allocs, Relaxed);
+        HEAP_BYTES.fetch_add(bytes, Relaxed);
+    });
 }
 
 /// An object in the thread's frame arena, header set, rest zeroed.
@@ -59,7 +91,7 @@ pub fn arena_object(ctx: &mut ThreadContext, size: usize, type_id: u32) -> usize
 /// `berth_alloc(ctx, size, type_id) -> ptr`.
 #[unsafe(no_mangle)]
 pub extern "C" fn berth_alloc(_ctx: *mut ThreadContext, size: u64, type_id: u32) -> u64 {
-    alloc_object(size as usize, type_id) as u64
+    alloc_object(size as usize, type_id, false) as u64
 }
 
 /// `berth_arena_alloc(ctx, size, type_id) -> ptr`.

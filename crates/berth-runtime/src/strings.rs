@@ -67,7 +67,7 @@ pub fn make(bytes: &[u8]) -> StrWords {
         let w1 = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
         return StrWords { w0, w1 };
     }
-    let object = memory::alloc_object(DATA as usize + bytes.len(), type_id::STRING_BUFFER);
+    let object = memory::alloc_object(DATA as usize + bytes.len(), type_id::STRING_BUFFER, false);
     // SAFETY: the object has room for the bytes after its header.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), (object as *mut u8).add(DATA as usize), bytes.len()) };
     StrWords { w0: object as u64, w1: bytes.len() as u64 | HEAP_FLAG }
