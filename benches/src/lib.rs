@@ -11,7 +11,7 @@ pub mod generate;
 /// size.
 pub fn compile_to_object(source: &str) -> usize {
     let module = lower(source);
-    berth_codegen::compile_object(&module, source, "bench.berth").expect("code generation succeeds").len()
+    berth_codegen::compile_object(&module, "bench.berth").expect("code generation succeeds").len()
 }
 
 fn lower(source: &str) -> berth_ir::Module {

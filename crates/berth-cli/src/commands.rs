@@ -2,39 +2,42 @@
 
 use std::process::ExitCode;
 
+use berth_escape::Analysis;
 use berth_syntax::ast;
 use berth_types::hir;
 
-use crate::cli::{Cli, Command, Stage};
+use crate::cli::{Cli, Command, Format, Stage};
 use crate::source::Source;
 
-/// The program has errors (already reported).
+/// The program has errors (already reported), or `--check` found
+/// mismatches.
 const FAILED: u8 = 1;
-/// The command or stage exists on the command line but is not built yet.
+/// The stage exists on the command line but is not built yet.
 const NOT_BUILT: u8 = 2;
+/// A bug in the compiler.
+const INTERNAL: u8 = 101;
 
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Check { file } => Source::load(&file).and_then(|s| check(&s).map(|_| ())),
-        Command::Dump { file, stage, .. } => Source::load(&file).and_then(|s| dump(&s, stage)),
-        Command::Run { file, stats, .. } => match Source::load(&file).and_then(|s| lower(&s).map(|m| (s, m))) {
-            Ok((source, module)) => return run_jit(&source, &module, stats),
-            Err(()) => Err(()),
-        },
-        Command::Build { file, output, .. } => {
-            Source::load(&file).and_then(|s| lower(&s).map(|m| (s, m))).and_then(|(s, m)| build(&s, &m, &output))
+        Command::Dump { file, stage, no_escape } => Source::load(&file).and_then(|s| dump(&s, stage, no_escape)),
+        Command::Run { file, stats, no_escape, .. } => {
+            match Source::load(&file).and_then(|s| compile(&s, no_escape).map(|(m, _)| (s, m))) {
+                Ok((source, module)) => return run_jit(&source, &module, stats),
+                Err(()) => Err(()),
+            }
         }
-        Command::Escape { .. } => return not_built("`berth escape`", "it needs the escape analysis (issue 5)"),
+        Command::Build { file, output, no_escape } => Source::load(&file)
+            .and_then(|s| compile(&s, no_escape).map(|(m, _)| (s, m)))
+            .and_then(|(s, m)| build(&s, &m, &output)),
+        Command::Escape { file, verbose, format, check, no_escape } => {
+            Source::load(&file).and_then(|s| escape(&s, verbose, format, check, no_escape))
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(FAILED),
     }
-}
-
-fn not_built(what: &str, why: &str) -> ExitCode {
-    eprintln!("error: {what} is not built yet: {why}");
-    ExitCode::from(NOT_BUILT)
 }
 
 /// Parses; reports syntax errors.
@@ -47,14 +50,41 @@ fn parse(source: &Source) -> Result<ast::Module, ()> {
     Ok(module)
 }
 
+/// Parses and type-checks; reports every diagnostic.
+fn check(source: &Source) -> Result<hir::Program, ()> {
+    let module = parse(source)?;
+    let checked = berth_types::check(&module);
+    source.report(&checked.diagnostics);
+    checked.program.ok_or(())
+}
+
+/// Checks and lowers to IR.
+fn lower(source: &Source) -> Result<berth_ir::Module, ()> {
+    let program = check(source)?;
+    Ok(berth_ir::lower(program, &source.text))
+}
+
+/// Lowers and decides where every allocation lives (on the heap for all of
+/// them with `--no-escape`).
+fn compile(source: &Source, no_escape: bool) -> Result<(berth_ir::Module, Analysis), ()> {
+    let mut module = lower(source)?;
+    let analysis = if no_escape { berth_escape::disabled(&mut module) } else { berth_escape::analyze(&mut module) };
+    if cfg!(debug_assertions)
+        && let Err(errors) = berth_ir::verify_module(&module)
+    {
+        panic!("the IR after escape analysis is invalid:\n{}", errors.join("\n"));
+    }
+    Ok((module, analysis))
+}
+
 /// Compiles in memory and runs the program; its exit status becomes ours
 /// (a runtime error ends the process with 101 before this returns).
 fn run_jit(source: &Source, module: &berth_ir::Module, stats: bool) -> ExitCode {
-    let compiled = match berth_codegen::compile_jit(module, &source.text, &berth_runtime::symbols()) {
+    let compiled = match berth_codegen::compile_jit(module, &berth_runtime::symbols()) {
         Ok(compiled) => compiled,
         Err(e) => {
             eprintln!("error: internal compiler error in code generation: {e}");
-            return ExitCode::from(101);
+            return ExitCode::from(INTERNAL);
         }
     };
     let info = berth_abi::ProgramInfo {
@@ -75,7 +105,7 @@ fn run_jit(source: &Source, module: &berth_ir::Module, stats: bool) -> ExitCode 
 
 /// Compiles to an object file and links a standalone executable.
 fn build(source: &Source, module: &berth_ir::Module, output: &std::path::Path) -> Result<(), ()> {
-    let object = berth_codegen::compile_object(module, &source.text, &source.name).map_err(|e| {
+    let object = berth_codegen::compile_object(module, &source.name).map_err(|e| {
         eprintln!("error: internal compiler error in code generation: {e}");
     })?;
     crate::link::link(&object, output).map_err(|message| eprintln!("error: {message}"))
@@ -89,21 +119,30 @@ fn print_stats() {
     eprintln!("peak heap: {} bytes", s.peak_heap_bytes);
 }
 
-/// Checks and lowers to IR.
-fn lower(source: &Source) -> Result<berth_ir::Module, ()> {
-    let program = check(source)?;
-    Ok(berth_ir::lower(program, &source.text))
+/// `berth escape`: the decisions, or (`--check`) their agreement with the
+/// source's `//~` annotations.
+fn escape(source: &Source, verbose: bool, format: Format, check: bool, no_escape: bool) -> Result<(), ()> {
+    let (module, analysis) = compile(source, no_escape)?;
+    if check {
+        let (mismatches, checked) = berth_escape::annotations::check(&module, &analysis, &source.text);
+        for m in &mismatches {
+            eprintln!("error: {}:{}:{}: {}", source.name, m.line, m.column, m.message);
+        }
+        if !mismatches.is_empty() {
+            eprintln!("error: {} of the annotations in {} do not match", mismatches.len(), source.name);
+            return Err(());
+        }
+        println!("{checked} annotated allocation sites match");
+        return Ok(());
+    }
+    match format {
+        Format::Text => print!("{}", berth_escape::report::text(&module, &analysis, &source.name, verbose)),
+        Format::Json => print!("{}", berth_escape::report::json(&module, &analysis, &source.name)),
+    }
+    Ok(())
 }
 
-/// Parses and type-checks; reports every diagnostic.
-fn check(source: &Source) -> Result<hir::Program, ()> {
-    let module = parse(source)?;
-    let checked = berth_types::check(&module);
-    source.report(&checked.diagnostics);
-    checked.program.ok_or(())
-}
-
-fn dump(source: &Source, stage: Stage) -> Result<(), ()> {
+fn dump(source: &Source, stage: Stage, no_escape: bool) -> Result<(), ()> {
     match stage {
         Stage::Ast => {
             let module = parse(source)?;
@@ -113,9 +152,13 @@ fn dump(source: &Source, stage: Stage) -> Result<(), ()> {
             let module = lower(source)?;
             print!("{}", berth_ir::print_module(&module));
         }
+        Stage::Escape => {
+            let (module, _) = compile(source, no_escape)?;
+            print!("{}", berth_ir::print_module(&module));
+        }
         Stage::Clif => {
-            let module = lower(source)?;
-            match berth_codegen::clif_text(&module, &source.text) {
+            let (module, _) = compile(source, no_escape)?;
+            match berth_codegen::clif_text(&module) {
                 Ok(text) => print!("{text}"),
                 Err(e) => {
                     eprintln!("error: internal compiler error in code generation: {e}");
@@ -123,25 +166,11 @@ fn dump(source: &Source, stage: Stage) -> Result<(), ()> {
                 }
             }
         }
-        Stage::Opt | Stage::Escape => {
+        Stage::Opt => {
             check(source)?;
-            let needs = match stage {
-                Stage::Opt => "the optimiser (issue 6)",
-                _ => "the escape analysis (issue 5)",
-            };
-            eprintln!("error: `--stage {}` is not built yet: it needs {needs}", stage_name(stage));
+            eprintln!("error: `--stage opt` is not built yet: it needs the optimiser (issue 6)");
             std::process::exit(i32::from(NOT_BUILT));
         }
     }
     Ok(())
-}
-
-fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Ast => "ast",
-        Stage::Ir => "ir",
-        Stage::Opt => "opt",
-        Stage::Escape => "escape",
-        Stage::Clif => "clif",
-    }
 }

@@ -36,7 +36,7 @@ fn expected_output(path: &str) -> Result<String, String> {
 }
 
 fn runs(path: &str, mode: Mode) -> Result<(), String> {
-    let run = run_program(path, mode, &[])?;
+    let run = run_program(path, mode)?;
     if run.status != Some(0) {
         return Err(format!("exit status {:?}:\n{}", run.status, run.stderr));
     }

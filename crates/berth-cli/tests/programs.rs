@@ -29,7 +29,7 @@ fn expected(path: &str, extension: &str) -> String {
 }
 
 fn check(path: &str, mode: Mode) -> Result<(), String> {
-    let run = run_program(path, mode, &[])?;
+    let run = run_program(path, mode)?;
     let stderr = expected(path, "stderr");
     let failing = stderr.lines().last().is_some_and(|l| l.starts_with("error: ") && l.contains(" at "));
     let status = if failing { 101 } else { 0 };

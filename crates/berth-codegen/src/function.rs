@@ -38,6 +38,9 @@ pub struct Translator<'a, 'b, M: Module> {
     blocks: SecondaryMap<Block, Option<ir::Block>>,
     ctx: ir::Value,
     ret_area: Option<ir::Value>,
+    /// The frame arena's position on entry, for functions that allocate in
+    /// it: released to on every return.
+    arena_mark: Option<ir::Value>,
     /// Functions already imported into this function, each once.
     runtime_refs: HashMap<Rt, ir::FuncRef>,
     function_refs: HashMap<berth_types::hir::FuncId, ir::FuncRef>,
@@ -62,6 +65,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             blocks: SecondaryMap::new(),
             ctx,
             ret_area: None,
+            arena_mark: None,
             runtime_refs: HashMap::new(),
             function_refs: HashMap::new(),
         }
@@ -86,6 +90,9 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             1
         };
         self.stack_check()?;
+        if self.uses_arena() {
+            self.arena_mark = Some(self.rt(Rt::ArenaMark, &[self.ctx])?[0]);
+        }
         for &block in &self.ir.layout.blocks {
             let clif = self.b.create_block();
             for &param in &self.ir.dfg.blocks[block].params {
@@ -177,17 +184,6 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
 
     fn zero(&mut self) -> ir::Value {
         self.b.ins().iconst(I64, 0)
-    }
-
-    /// The constant an IR value is defined as, if it is an `iconst`.
-    fn int_constant(&self, value: Value) -> Option<i64> {
-        match self.ir.dfg.values[value].def {
-            ValueDef::Result(inst) => match self.ir.dfg.insts[inst].kind {
-                InstKind::IntConst(n) => Some(n),
-                _ => None,
-            },
-            ValueDef::Param(..) => None,
-        }
     }
 
     /// Checks an IR value is not nil, unless it is a fresh allocation.
@@ -283,13 +279,13 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 let a = self.check_object(*arr, span)?;
                 vec![self.b.ins().load(I64, MemFlagsData::trusted(), a, array::LEN)]
             }
-            InstKind::ArrayPush { array: arr, value } => {
+            InstKind::ArrayPush { array: arr, value, grow } => {
                 let a = self.check_object(*arr, span)?;
                 let elem_ty = self.ir.dfg.value_type(*value);
                 let elem_words = self.layouts().words(elem_ty) as i64;
                 let words = self.b.ins().iconst(I64, elem_words);
-                let heap = self.b.ins().iconst(I8, 0);
-                let slot = self.rt(Rt::ArrayPush, &[self.ctx, a, words, heap])?[0];
+                let in_arena = self.b.ins().iconst(I8, i64::from(*grow == Storage::Arena));
+                let slot = self.rt(Rt::ArrayPush, &[self.ctx, a, words, in_arena])?[0];
                 let value = self.v(*value);
                 layout::store(&mut self.b, &value, slot, 0);
                 Vec::new()
@@ -424,6 +420,9 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             }
             InstKind::Return(value) => {
                 let parts = value.map(|v| self.v(v)).unwrap_or_default();
+                if let Some(mark) = self.arena_mark {
+                    self.rt(Rt::ArenaRelease, &[self.ctx, mark])?;
+                }
                 match self.ret_area {
                     Some(area) => {
                         layout::store(&mut self.b, &parts, area, 0);
@@ -452,7 +451,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             BinaryOp::Int(ArithOp::Add) => self.b.ins().iadd(x[0], y[0]),
             BinaryOp::Int(ArithOp::Sub) => self.b.ins().isub(x[0], y[0]),
             BinaryOp::Int(ArithOp::Mul) => self.b.ins().imul(x[0], y[0]),
-            BinaryOp::Int(op @ (ArithOp::Div | ArithOp::Rem)) => match self.int_constant(b) {
+            BinaryOp::Int(op @ (ArithOp::Div | ArithOp::Rem)) => match self.ir.int_constant(b) {
                 // A constant divisor other than 0 and -1 needs no checks, and
                 // Cranelift turns the division into multiplications.
                 Some(d) if d != 0 && d != -1 => {
@@ -626,13 +625,15 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             }
             AllocInit::Concat(a, b) => {
                 let (x, y) = (self.v(*a), self.v(*b));
-                self.rt(Rt::StrConcat, &[self.ctx, x[0], x[1], y[0], y[1]])?
+                let in_arena = self.in_arena(storage);
+                self.rt(Rt::StrConcat, &[self.ctx, x[0], x[1], y[0], y[1], in_arena])?
             }
             AllocInit::Substr { string, start, end } => {
                 let s = self.v(*string);
                 let (i, j) = (self.v1(*start), self.v1(*end));
                 let (line, col) = self.line_col(span);
-                self.rt(Rt::StrSubstr, &[self.ctx, s[0], s[1], i, j, line, col])?
+                let in_arena = self.in_arena(storage);
+                self.rt(Rt::StrSubstr, &[self.ctx, s[0], s[1], i, j, line, col, in_arena])?
             }
             AllocInit::Format(v) => {
                 let rt = match self.p.ir.types.get(self.ir.dfg.value_type(*v)) {
@@ -641,9 +642,29 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                     _ => Rt::FormatBool,
                 };
                 let x = self.v1(*v);
-                self.rt(rt, &[self.ctx, x])?
+                let in_arena = self.in_arena(storage);
+                self.rt(rt, &[self.ctx, x, in_arena])?
             }
         })
+    }
+
+    /// Whether anything in the function goes to the frame arena: arena
+    /// objects, buffers of arrays and strings that stay in the frame, and
+    /// arrays that grow there.
+    fn uses_arena(&self) -> bool {
+        self.ir.insts().any(|(_, inst)| match &self.ir.dfg.insts[inst].kind {
+            InstKind::Alloc { storage: Storage::Arena, .. } | InstKind::ArrayPush { grow: Storage::Arena, .. } => true,
+            InstKind::Alloc { storage: Storage::Stack, init, .. } => !matches!(init, AllocInit::Struct { .. }),
+            _ => false,
+        })
+    }
+
+    /// The runtime's flag for buffers it allocates: 1 for the frame arena
+    /// (a string buffer cannot be sized in advance, so "stack" means the
+    /// arena too), 0 for the heap.
+    fn in_arena(&mut self, storage: Storage) -> ir::Value {
+        let arena = matches!(storage, Storage::Arena | Storage::Stack);
+        self.b.ins().iconst(I8, i64::from(arena))
     }
 
     /// A struct object of `size` bytes with its header, where `storage`
@@ -674,8 +695,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
     fn new_array(&mut self, storage: Storage, elem_ty: TypeId, len: ir::Value) -> ModuleResult<ir::Value> {
         let elem_words = self.layouts().words(elem_ty) as i64;
         let words = self.b.ins().iconst(I64, elem_words);
-        let in_arena = matches!(storage, Storage::Arena | Storage::Stack);
-        let in_arena = self.b.ins().iconst(I8, i64::from(in_arena));
+        let in_arena = self.in_arena(storage);
         Ok(self.rt(Rt::ArrayNew, &[self.ctx, words, len, in_arena])?[0])
     }
 

@@ -37,23 +37,16 @@ impl<'m> Layouts<'m> {
 
     /// Words a value takes in memory.
     pub fn words(&self, ty: TypeId) -> usize {
-        match self.module.types.get(ty) {
-            Ty::Unit => 0,
-            Ty::Str => 2,
-            Ty::Enum(e) => self.enum_words(e),
-            _ => 1,
-        }
+        self.module.value_words(ty)
     }
 
     /// The tag word and the largest payload.
     pub fn enum_words(&self, e: EnumId) -> usize {
-        let payload = self.module.enums[e]
-            .variants
-            .iter()
-            .map(|v| v.payload.iter().map(|&t| self.words(t)).sum::<usize>())
-            .max()
-            .unwrap_or(0);
-        1 + payload
+        self.module.value_words(self.enum_type(e))
+    }
+
+    fn enum_type(&self, e: EnumId) -> TypeId {
+        self.module.types.lookup(Ty::Enum(e)).expect("an enum's type is interned when the enum is declared")
     }
 
     /// Word index (within the enum value) of a payload value.

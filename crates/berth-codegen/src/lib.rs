@@ -72,15 +72,11 @@ pub struct JitProgram {
 
 /// Compiles for `berth run`. `runtime` lists the runtime's functions with
 /// their addresses in this process.
-pub fn compile_jit(
-    ir: &IrModule,
-    source: &str,
-    runtime: &[(&'static str, *const u8)],
-) -> Result<JitProgram, CodegenError> {
+pub fn compile_jit(ir: &IrModule, runtime: &[(&'static str, *const u8)]) -> Result<JitProgram, CodegenError> {
     let mut builder = JITBuilder::with_isa(host_isa(false)?, cranelift_module::default_libcall_names());
     builder.symbols(runtime.iter().copied());
     let mut module = JITModule::new(builder);
-    let entry = Program::new(&mut module, ir, source).compile()?;
+    let entry = Program::new(&mut module, ir).compile()?;
     module.finalize_definitions()?;
     let init = module.get_finalized_function(entry.init);
     let main = module.get_finalized_function(entry.main);
@@ -90,10 +86,10 @@ pub fn compile_jit(
 /// Compiles for `berth build`: an object file defining the program, its
 /// description for the runtime, and a C `main`. `file` is the source's
 /// name, for runtime error messages.
-pub fn compile_object(ir: &IrModule, source: &str, file: &str) -> Result<Vec<u8>, CodegenError> {
+pub fn compile_object(ir: &IrModule, file: &str) -> Result<Vec<u8>, CodegenError> {
     let builder = ObjectBuilder::new(host_isa(true)?, "berth_program", cranelift_module::default_libcall_names())?;
     let mut module = ObjectModule::new(builder);
-    let mut program = Program::new(&mut module, ir, source);
+    let mut program = Program::new(&mut module, ir);
     let entry = program.compile()?;
     program.define_standalone_entry(&entry, file)?;
     let product = module.finish();
@@ -102,10 +98,10 @@ pub fn compile_object(ir: &IrModule, source: &str, file: &str) -> Result<Vec<u8>
 
 /// The Cranelift IR of every function, as `berth dump --stage clif` shows
 /// it (before Cranelift's own optimisations).
-pub fn clif_text(ir: &IrModule, source: &str) -> Result<String, CodegenError> {
+pub fn clif_text(ir: &IrModule) -> Result<String, CodegenError> {
     let builder = ObjectBuilder::new(host_isa(true)?, "berth_program", cranelift_module::default_libcall_names())?;
     let mut module = ObjectModule::new(builder);
-    let mut program = Program::new(&mut module, ir, source);
+    let mut program = Program::new(&mut module, ir);
     program.clif_text = Some(String::new());
     program.compile()?;
     Ok(program.clif_text.take().unwrap_or_default())

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use berth_abi::{HEADER, WORD, desc};
 use berth_ir::Module as IrModule;
-use berth_syntax::{LineIndex, Span};
+use berth_syntax::Span;
 use berth_types::hir::FuncId as IrFuncId;
 use cranelift_codegen::Context;
 use cranelift_codegen::control::ControlPlane;
@@ -32,8 +32,6 @@ pub struct Program<'b, M: Module> {
     runtime: Runtime,
     funcs: SecondaryMap<IrFuncId, Option<FuncId>>,
     spawn_entries: HashMap<IrFuncId, FuncId>,
-    lines: LineIndex,
-    source: &'b str,
     /// When set, the Cranelift IR of every function is appended here as it
     /// is translated (for `berth dump --stage clif`).
     pub clif_text: Option<String>,
@@ -48,7 +46,7 @@ pub struct Entry {
 }
 
 impl<'b, M: Module> Program<'b, M> {
-    pub fn new(module: &'b mut M, ir: &'b IrModule, source: &'b str) -> Self {
+    pub fn new(module: &'b mut M, ir: &'b IrModule) -> Self {
         Program {
             module,
             ir,
@@ -57,15 +55,13 @@ impl<'b, M: Module> Program<'b, M> {
             runtime: Runtime::default(),
             funcs: SecondaryMap::new(),
             spawn_entries: HashMap::new(),
-            lines: LineIndex::new(source),
-            source,
             clif_text: None,
             pending: Vec::new(),
         }
     }
 
     pub fn line_col(&self, span: Span) -> (u32, u32) {
-        self.lines.line_col(self.source, span.start)
+        self.ir.positions.line_col(span)
     }
 
     /// The Cranelift signature of a Berth function (see [`crate::function`]).

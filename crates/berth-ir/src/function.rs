@@ -13,6 +13,8 @@ use crate::instructions::InstKind;
 pub struct Function {
     pub name: String,
     pub params: Vec<TypeId>,
+    /// The parameters' names in the source, for explanations.
+    pub param_names: Vec<String>,
     /// `TypeId::UNIT` for functions without a result.
     pub ret: TypeId,
     pub span: Span,
@@ -62,8 +64,8 @@ pub struct Layout {
 }
 
 impl Function {
-    pub fn new(name: String, params: Vec<TypeId>, ret: TypeId, span: Span) -> Function {
-        Function { name, params, ret, span, dfg: DataFlowGraph::default(), layout: Layout::default() }
+    pub fn new(name: String, params: Vec<TypeId>, param_names: Vec<String>, ret: TypeId, span: Span) -> Function {
+        Function { name, params, param_names, ret, span, dfg: DataFlowGraph::default(), layout: Layout::default() }
     }
 
     pub fn entry(&self) -> Option<Block> {
@@ -74,6 +76,26 @@ impl Function {
     pub fn terminator(&self, block: Block) -> Option<Inst> {
         let last = *self.layout.insts[block].last()?;
         self.dfg.insts[last].kind.is_terminator().then_some(last)
+    }
+
+    /// The constant an int value is defined as, if it is an `iconst`.
+    pub fn int_constant(&self, value: Value) -> Option<i64> {
+        match self.dfg.values[value].def {
+            ValueDef::Result(inst) => match self.dfg.insts[inst].kind {
+                InstKind::IntConst(n) => Some(n),
+                _ => None,
+            },
+            ValueDef::Param(..) => None,
+        }
+    }
+
+    /// The block holding each instruction in the layout.
+    pub fn inst_blocks(&self) -> SecondaryMap<Inst, Option<Block>> {
+        let mut blocks = SecondaryMap::new();
+        for (b, i) in self.insts() {
+            blocks[i] = Some(b);
+        }
+        blocks
     }
 
     /// The instructions of every block, in layout order.

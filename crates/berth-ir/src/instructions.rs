@@ -57,10 +57,13 @@ pub enum InstKind {
         value: Value,
     },
     ArrayLen(Value),
-    /// Appends; the value flows into the array (whose buffer may grow).
+    /// Appends; the value flows into the array. When the buffer must grow,
+    /// the new one comes from `grow` (the frame arena only for an array of
+    /// this function's own arena; otherwise the heap).
     ArrayPush {
         array: Value,
         value: Value,
+        grow: Storage,
     },
     /// Removes and returns the last element; traps when empty.
     ArrayPop(Value),
@@ -230,7 +233,7 @@ macro_rules! visit_operands {
             InstKind::Binary(_, a, b)
             | InstKind::FieldSet { object: a, value: b, .. }
             | InstKind::ArrayGet { array: a, index: b }
-            | InstKind::ArrayPush { array: a, value: b }
+            | InstKind::ArrayPush { array: a, value: b, .. }
             | InstKind::ByteAt { string: a, index: b } => {
                 f(a);
                 f(b);

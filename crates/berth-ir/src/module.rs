@@ -1,9 +1,9 @@
 //! A whole program in IR form.
 
-use berth_syntax::Span;
-use berth_types::TypeTable;
+use berth_syntax::{LineIndex, Span};
 use berth_types::hir::{EnumDef, FuncId, GlobalId, StructDef};
 use berth_types::{EnumId, StructId, TypeId};
+use berth_types::{Ty, TypeTable};
 use cranelift_entity::PrimaryMap;
 
 use crate::entities::AllocSite;
@@ -21,6 +21,47 @@ pub struct Module {
     /// Initialises the globals in source order; runs before `main`.
     pub init: FuncId,
     pub main: FuncId,
+    /// The source text, to turn spans into line and column.
+    pub positions: Positions,
+}
+
+/// Line and column of spans in the module's source.
+#[derive(Debug)]
+pub struct Positions {
+    text: String,
+    lines: LineIndex,
+}
+
+impl Positions {
+    pub fn new(text: &str) -> Positions {
+        Positions { text: text.to_string(), lines: LineIndex::new(text) }
+    }
+
+    /// 1-based line and column of a span's start.
+    pub fn line_col(&self, span: Span) -> (u32, u32) {
+        self.lines.line_col(&self.text, span.start)
+    }
+}
+
+impl Module {
+    /// Words (8 bytes each) a value of this type takes in memory: a string
+    /// two, an enum its tag and its largest payload, everything else one.
+    pub fn value_words(&self, ty: TypeId) -> usize {
+        match self.types.get(ty) {
+            Ty::Unit => 0,
+            Ty::Str => 2,
+            Ty::Enum(e) => {
+                let payload = self.enums[e]
+                    .variants
+                    .iter()
+                    .map(|v| v.payload.iter().map(|&t| self.value_words(t)).sum::<usize>())
+                    .max()
+                    .unwrap_or(0);
+                1 + payload
+            }
+            _ => 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -219,7 +219,7 @@ impl<'a> Verifier<'a> {
                 self.expect(*index, int, "index");
                 self.check_result(inst, elem, "array.get");
             }
-            InstKind::ArraySet { array, value, .. } | InstKind::ArrayPush { array, value } => {
+            InstKind::ArraySet { array, value, .. } | InstKind::ArrayPush { array, value, .. } => {
                 if let Some(elem) = self.element(*array) {
                     self.expect(*value, elem, "element");
                 }

@@ -33,15 +33,7 @@ impl ThreadContext {
     pub fn for_current_thread(stack_size: usize) -> Box<ThreadContext> {
         let here = &stack_size as *const usize as usize;
         let stack_limit = here.saturating_sub(stack_size.saturating_sub(STACK_RESERVE));
-        let mut ctx = Box::new(ThreadContext {
-            arena_top: 0,
-            arena_end: 0,
-            stack_limit,
-            stack_objects: 0,
-            arena: Arena::default(),
-        });
-        ctx.sync_arena();
-        ctx
+        Box::new(ThreadContext { arena_top: 0, arena_end: 0, stack_limit, stack_objects: 0, arena: Arena::default() })
     }
 
     /// Adds this thread's counts to the process-wide statistics; called
@@ -49,13 +41,5 @@ impl ThreadContext {
     pub fn retire(&self) {
         crate::memory::STACK_OBJECTS.fetch_add(self.stack_objects, std::sync::atomic::Ordering::Relaxed);
         crate::memory::flush_counts();
-    }
-
-    /// Copies the arena's current chunk bounds where generated code reads
-    /// them.
-    pub fn sync_arena(&mut self) {
-        let (top, end) = self.arena.bounds();
-        self.arena_top = top;
-        self.arena_end = end;
     }
 }

@@ -77,8 +77,7 @@ pub fn flush_counts() {
 /// An object in the thread's frame arena, header set, rest zeroed.
 pub fn arena_object(ctx: &mut ThreadContext, size: usize, type_id: u32) -> usize {
     let size = size.next_multiple_of(8);
-    let addr = ctx.arena.alloc(size);
-    ctx.sync_arena();
+    let addr = ctx.arena_alloc(size);
     // SAFETY: the arena returned `size` writable bytes, 8-aligned.
     unsafe {
         std::ptr::write_bytes(addr as *mut u8, 0, size);
@@ -107,7 +106,7 @@ pub extern "C" fn berth_arena_alloc(ctx: *mut ThreadContext, size: u64, type_id:
 pub extern "C" fn berth_arena_mark(ctx: *mut ThreadContext) -> u64 {
     // SAFETY: as above.
     let ctx = unsafe { &mut *ctx };
-    ctx.arena.mark() as u64
+    ctx.arena_mark() as u64
 }
 
 /// `berth_arena_release(ctx, mark)`.
@@ -115,6 +114,5 @@ pub extern "C" fn berth_arena_mark(ctx: *mut ThreadContext) -> u64 {
 pub extern "C" fn berth_arena_release(ctx: *mut ThreadContext, mark: u64) {
     // SAFETY: as above.
     let ctx = unsafe { &mut *ctx };
-    ctx.arena.release(mark as usize);
-    ctx.sync_arena();
+    ctx.arena_release(mark as usize);
 }

@@ -59,6 +59,23 @@ impl BerthStr {
 /// Builds a string value from bytes: inline if short, else a new heap
 /// buffer (counted as a heap allocation).
 pub fn make(bytes: &[u8]) -> StrWords {
+    make_with(bytes, |size| memory::alloc_object(size, type_id::STRING_BUFFER, false))
+}
+
+/// Like [`make`], with the buffer in the thread's frame arena when
+/// `in_arena` (the escape analysis found the string does not outlive the
+/// frame).
+fn make_in(ctx: *mut ThreadContext, bytes: &[u8], in_arena: u8) -> StrWords {
+    if in_arena == 0 {
+        return make(bytes);
+    }
+    // SAFETY: generated code passes its own thread's live context.
+    let ctx = unsafe { &mut *ctx };
+    make_with(bytes, |size| memory::arena_object(ctx, size, type_id::STRING_BUFFER))
+}
+
+/// A string value from bytes, its buffer (if it needs one) from `alloc`.
+fn make_with(bytes: &[u8], alloc: impl FnOnce(usize) -> usize) -> StrWords {
     if bytes.len() <= INLINE_MAX {
         let mut buf = [0u8; 16];
         buf[..bytes.len()].copy_from_slice(bytes);
@@ -67,37 +84,46 @@ pub fn make(bytes: &[u8]) -> StrWords {
         let w1 = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
         return StrWords { w0, w1 };
     }
-    let object = memory::alloc_object(DATA as usize + bytes.len(), type_id::STRING_BUFFER, false);
+    let object = alloc(DATA as usize + bytes.len());
     // SAFETY: the object has room for the bytes after its header.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), (object as *mut u8).add(DATA as usize), bytes.len()) };
     StrWords { w0: object as u64, w1: bytes.len() as u64 | HEAP_FLAG }
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn berth_str_concat(_ctx: *mut ThreadContext, a0: u64, a1: u64, b0: u64, b1: u64) -> StrWords {
+pub extern "C" fn berth_str_concat(
+    ctx: *mut ThreadContext,
+    a0: u64,
+    a1: u64,
+    b0: u64,
+    b1: u64,
+    in_arena: u8,
+) -> StrWords {
     let (a, b) = (BerthStr::from_words(a0, a1), BerthStr::from_words(b0, b1));
     let mut bytes = Vec::with_capacity(a.len() + b.len());
     bytes.extend_from_slice(a.bytes());
     bytes.extend_from_slice(b.bytes());
-    make(&bytes)
+    make_in(ctx, &bytes, in_arena)
 }
 
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub extern "C" fn berth_str_substr(
-    _ctx: *mut ThreadContext,
+    ctx: *mut ThreadContext,
     s0: u64,
     s1: u64,
     start: i64,
     end: i64,
     line: u32,
     col: u32,
+    in_arena: u8,
 ) -> StrWords {
     let s = BerthStr::from_words(s0, s1);
     let len = s.len() as i64;
     if start < 0 || start > end || end > len {
         errors::fail(&format!("substring out of bounds: {start}..{end} of length {len}"), line, col);
     }
-    make(&s.bytes()[start as usize..end as usize])
+    make_in(ctx, &s.bytes()[start as usize..end as usize], in_arena)
 }
 
 /// Bytewise comparison: negative, zero or positive.
@@ -127,17 +153,18 @@ pub extern "C" fn berth_parse_int(s0: u64, s1: u64, line: u32, col: u32) -> i64 
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn berth_format_int(_ctx: *mut ThreadContext, value: i64) -> StrWords {
-    make(value.to_string().as_bytes())
+pub extern "C" fn berth_format_int(ctx: *mut ThreadContext, value: i64, in_arena: u8) -> StrWords {
+    make_in(ctx, value.to_string().as_bytes(), in_arena)
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn berth_format_float(_ctx: *mut ThreadContext, value: f64) -> StrWords {
-    make(format_float(value).as_bytes())
+pub extern "C" fn berth_format_float(ctx: *mut ThreadContext, value: f64, in_arena: u8) -> StrWords {
+    make_in(ctx, format_float(value).as_bytes(), in_arena)
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn berth_format_bool(_ctx: *mut ThreadContext, value: bool) -> StrWords {
+pub extern "C" fn berth_format_bool(_ctx: *mut ThreadContext, value: bool, _in_arena: u8) -> StrWords {
+    // Always inline: no buffer to place.
     make(if value { b"true" } else { b"false" })
 }
 

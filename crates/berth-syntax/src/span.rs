@@ -38,6 +38,7 @@ impl fmt::Debug for Span {
 ///
 /// Columns count characters, not bytes, so a caret under a multi-byte
 /// character lands where an editor puts its cursor.
+#[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
 }

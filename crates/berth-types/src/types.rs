@@ -96,6 +96,11 @@ impl TypeTable {
         id
     }
 
+    /// The id of a type already interned.
+    pub fn lookup(&self, ty: Ty) -> Option<TypeId> {
+        self.ids.get(&ty).copied()
+    }
+
     pub fn array_of(&mut self, elem: TypeId) -> TypeId {
         self.intern(Ty::Array(elem))
     }

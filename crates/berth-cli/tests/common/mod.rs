@@ -89,36 +89,44 @@ pub struct Run {
     pub status: Option<i32>,
 }
 
-/// How a program is run.
+/// How a program is run: through the JIT (`berth run`) or as an executable
+/// (`berth build`), with the escape analysis on or off (`--no-escape`).
 #[derive(Clone, Copy, Debug)]
-pub enum Mode {
-    /// `berth run FILE`
-    Jit,
-    /// `berth build FILE -o EXE`, then `EXE`
-    Aot,
+pub struct Mode {
+    pub aot: bool,
+    pub escape: bool,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 2] = [Mode::Jit, Mode::Aot];
+    pub const ALL: [Mode; 4] = [
+        Mode { aot: false, escape: true },
+        Mode { aot: true, escape: true },
+        Mode { aot: false, escape: false },
+        Mode { aot: true, escape: false },
+    ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Mode::Jit => "jit",
-            Mode::Aot => "aot",
+        match (self.aot, self.escape) {
+            (false, true) => "jit",
+            (true, true) => "aot",
+            (false, false) => "jit-no-escape",
+            (true, false) => "aot-no-escape",
         }
     }
 }
 
 /// Runs the program at `path` (workspace-relative) in the workspace, with
 /// its outbox sent to a file of its own.
-pub fn run_program(path: &str, mode: Mode, extra: &[&str]) -> Result<Run, String> {
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("programs").join(mode.name());
+pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
+    let suite = Path::new(path).parent().map(|p| p.to_string_lossy().replace('/', "-")).unwrap_or_default();
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(suite).join(mode.name());
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
-    let name = stem(path) + &extra.join("");
+    let name = stem(path);
     let outbox = scratch.join(format!("{name}.outbox"));
     let _ = std::fs::remove_file(&outbox);
-    let output = match mode {
-        Mode::Jit => {
+    let extra: &[&str] = if mode.escape { &[] } else { &["--no-escape"] };
+    let output = match mode.aot {
+        false => {
             let mut args = vec!["run", path];
             args.extend_from_slice(extra);
             Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -128,7 +136,7 @@ pub fn run_program(path: &str, mode: Mode, extra: &[&str]) -> Result<Run, String
                 .output()
                 .map_err(|e| e.to_string())?
         }
-        Mode::Aot => {
+        true => {
             let exe = scratch.join(&name);
             let exe_arg = exe.to_string_lossy().into_owned();
             let mut args = vec!["build", path, "-o", exe_arg.as_str()];

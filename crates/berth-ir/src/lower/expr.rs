@@ -134,7 +134,7 @@ impl FnLowerer<'_, '_> {
             }
             Builtin::ArrayLen => InstKind::ArrayLen(arg(0)),
             Builtin::StrLen => InstKind::StrLen(arg(0)),
-            Builtin::Push => InstKind::ArrayPush { array: arg(0), value: arg(1) },
+            Builtin::Push => InstKind::ArrayPush { array: arg(0), value: arg(1), grow: Storage::Undecided },
             Builtin::Pop => InstKind::ArrayPop(arg(0)),
             Builtin::Substr => {
                 let init = AllocInit::Substr { string: arg(0), start: arg(1), end: arg(2) };

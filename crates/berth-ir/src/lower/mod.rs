@@ -16,7 +16,7 @@ mod expr;
 mod ssa;
 mod stmt;
 
-use berth_syntax::{LineIndex, Span};
+use berth_syntax::Span;
 use berth_types::hir::{self, FuncId, LocalId};
 use berth_types::{TypeId, TypeTable};
 use cranelift_entity::{PrimaryMap, SecondaryMap};
@@ -25,7 +25,7 @@ use crate::builder::FunctionBuilder;
 use crate::entities::AllocSite;
 use crate::function::Function;
 use crate::instructions::InstKind;
-use crate::module::{Global, Module, SiteData, SiteKind};
+use crate::module::{Global, Module, Positions, SiteData, SiteKind};
 use crate::simplify::remove_trivial_params;
 
 use ssa::{Edge, Env};
@@ -33,10 +33,10 @@ use ssa::{Edge, Env};
 /// Lowers a checked program. `source` is the program text, for the line and
 /// column of each allocation site.
 pub fn lower(program: hir::Program, source: &str) -> Module {
-    let lines = LineIndex::new(source);
+    let positions = Positions::new(source);
     let mut sites = PrimaryMap::new();
     let mut funcs = PrimaryMap::new();
-    let mut cx = Context { program: &program, sites: &mut sites, lines: &lines, source };
+    let mut cx = Context { program: &program, sites: &mut sites, positions: &positions };
     for (id, def) in &program.funcs {
         funcs.push(lower_function(&mut cx, id, def));
     }
@@ -45,15 +45,14 @@ pub fn lower(program: hir::Program, source: &str) -> Module {
 
     let globals = program.globals.values().map(|g| Global { name: g.name.clone(), ty: g.ty }).collect();
     let hir::Program { types, structs, enums, main, .. } = program;
-    Module { types, structs, enums, globals, funcs, sites, init, main }
+    Module { types, structs, enums, globals, funcs, sites, init, main, positions }
 }
 
 /// What lowering one function needs from the whole program.
 struct Context<'a> {
     program: &'a hir::Program,
     sites: &'a mut PrimaryMap<AllocSite, SiteData>,
-    lines: &'a LineIndex,
-    source: &'a str,
+    positions: &'a Positions,
 }
 
 struct FnLowerer<'c, 'a> {
@@ -78,7 +77,8 @@ struct LoopFrame {
 
 fn lower_function(cx: &mut Context<'_>, id: FuncId, def: &hir::FuncDef) -> Function {
     let params: Vec<TypeId> = def.params.iter().map(|&p| def.locals[p].ty).collect();
-    let func = Function::new(def.name.clone(), params, def.ret, def.span);
+    let names = def.params.iter().map(|&p| def.locals[p].name.clone()).collect();
+    let func = Function::new(def.name.clone(), params, names, def.ret, def.span);
     let mut lowerer = FnLowerer::new(cx, id, func, def.locals.iter().map(|(l, d)| (l, d.ty)));
     let entry = lowerer.b.create_block();
     lowerer.b.switch_to(entry);
@@ -95,7 +95,7 @@ fn lower_function(cx: &mut Context<'_>, id: FuncId, def: &hir::FuncDef) -> Funct
 
 /// The function that initialises every global in source order.
 fn lower_globals_init(cx: &mut Context<'_>, id: FuncId) -> Function {
-    let func = Function::new("globals.init".into(), Vec::new(), TypeId::UNIT, Span::default());
+    let func = Function::new("globals.init".into(), Vec::new(), Vec::new(), TypeId::UNIT, Span::default());
     let mut lowerer = FnLowerer::new(cx, id, func, std::iter::empty());
     let entry = lowerer.b.create_block();
     lowerer.b.switch_to(entry);
@@ -138,7 +138,7 @@ impl<'c, 'a> FnLowerer<'c, 'a> {
 
     /// Registers a new allocation site.
     fn new_site(&mut self, kind: SiteKind, span: Span) -> AllocSite {
-        let (line, column) = self.cx.lines.line_col(self.cx.source, span.start);
+        let (line, column) = self.cx.positions.line_col(span);
         self.cx.sites.push(SiteData { kind, span, line, column, func: self.func_id })
     }
 }

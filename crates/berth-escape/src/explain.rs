@@ -1,0 +1,161 @@
+//! Explanations: the chain of steps behind a decision, each with the
+//! position where it happens, in words a person can follow.
+
+use berth_ir::{Inst, SiteKind};
+use berth_syntax::Span;
+use berth_types::hir::FuncId;
+use cranelift_entity::SecondaryMap;
+
+use crate::escape::{Escapes, Reason};
+use crate::graph::{Graph, Obj, ObjId, Root, Slot};
+use crate::summary::Summary;
+
+/// One step of an explanation.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Step {
+    pub text: String,
+    pub span: Span,
+}
+
+impl Step {
+    pub fn new(g: &Graph, inst: Inst, text: String) -> Step {
+        Step { text, span: g.func.dfg.insts[inst].span }
+    }
+}
+
+/// "the struct `Node` at 4:13", "the object from parameter `p`".
+pub fn describe(g: &Graph, obj: ObjId) -> String {
+    match g.objs[obj] {
+        Obj::Site(site) => {
+            let data = &g.module.sites[site];
+            let what = match data.kind {
+                SiteKind::Struct => match &g.func.dfg.insts[g.site_inst[&site]].kind {
+                    berth_ir::instructions::InstKind::Alloc {
+                        init: berth_ir::instructions::AllocInit::Struct { strukt, .. },
+                        ..
+                    } => format!("the struct `{}`", g.module.structs[*strukt].name),
+                    _ => "the struct".to_string(),
+                },
+                SiteKind::Array => "the array".to_string(),
+                SiteKind::String => "the string".to_string(),
+            };
+            format!("{what} at {}:{}", data.line, data.column)
+        }
+        Obj::Param(i) => format!("the object from parameter `{}`", param_name(g, i)),
+        Obj::ParamSlot(i, slot) => {
+            format!("{} of the object from parameter `{}`", slot_name(g, i, slot), param_name(g, i))
+        }
+        Obj::Content(i) => format!("an object reachable from parameter `{}`", param_name(g, i)),
+        Obj::Global(global) => format!("the object in global `{}`", g.module.globals[global].name),
+        Obj::Outside => "an object from outside".to_string(),
+    }
+}
+
+pub fn param_name(g: &Graph, i: u32) -> String {
+    g.func.param_names.get(i as usize).cloned().unwrap_or_else(|| format!("#{i}"))
+}
+
+/// "passed to `f` as parameter `p`", for the caller's side of a call.
+pub fn passed_to(g: &Graph, inst: Inst, callee: FuncId, param: u32) -> Step {
+    let callee_func = &g.module.funcs[callee];
+    let name = callee_func.param_names.get(param as usize).cloned().unwrap_or_default();
+    Step::new(g, inst, format!("passed to `{}` as parameter `{name}`", callee_func.name))
+}
+
+/// The steps from `obj` to the root that makes it escape (empty if it does
+/// not escape).
+pub fn chain(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summary>, obj: ObjId) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut current = obj;
+    let func = &g.func.name;
+    while let Some((_, reason)) = &escapes.state[current] {
+        let subject = describe(g, current);
+        match reason {
+            Reason::Root { root, inst } => {
+                let what = match root {
+                    Root::Global(global) => format!("is stored into global `{}`", g.module.globals[*global].name),
+                    Root::Send => "is sent to the outbox, which keeps it".to_string(),
+                    Root::Spawn(f) => format!("is passed to a new thread running `{}`", g.module.funcs[*f].name),
+                };
+                steps.push(Step::new(g, *inst, format!("{subject} {what}")));
+                break;
+            }
+            Reason::Returned { inst } => {
+                steps.push(Step::new(g, *inst, format!("{subject} is returned from `{func}`")));
+                break;
+            }
+            Reason::CallArg { inst, callee, param, depth } => {
+                let passed = passed_to(g, *inst, *callee, *param);
+                steps.push(Step { text: format!("{subject} is {}", passed.text), span: passed.span });
+                let inner = summaries[*callee].params[*param as usize]
+                    .escapes
+                    .iter()
+                    .find(|(d, _)| d == depth)
+                    .map(|(_, steps)| steps.clone())
+                    .unwrap_or_default();
+                steps.extend(inner);
+                break;
+            }
+            Reason::Within { container, slot, inst } => {
+                let Some(inst) = inst else {
+                    // A parameter's object reaches its content: the content
+                    // escapes with it, as the next step says.
+                    current = *container;
+                    continue;
+                };
+                let place = match (slot, g.objs[*container]) {
+                    (Slot::Field(f), Obj::Param(i)) => format!(
+                        "field `{}` of the object from parameter `{}` of `{func}`",
+                        param_field_name(g, i, *f),
+                        param_name(g, i)
+                    ),
+                    (Slot::Elem, Obj::Param(i)) => {
+                        format!("an element of the array from parameter `{}` of `{func}`", param_name(g, i))
+                    }
+                    (_, Obj::Param(_) | Obj::ParamSlot(..) | Obj::Content(_) | Obj::Global(_)) => {
+                        describe(g, *container)
+                    }
+                    (_, Obj::Outside) => format!("an object from outside `{func}`"),
+                    (Slot::Field(f), Obj::Site(_)) => {
+                        format!("field `{}` of {}", field_name(g, *container, *f), describe(g, *container))
+                    }
+                    (Slot::Elem, Obj::Site(_)) => format!("an element of {}", describe(g, *container)),
+                    (Slot::Any, Obj::Site(_)) => format!("{} by a call", describe(g, *container)),
+                };
+                steps.push(Step::new(g, *inst, format!("{subject} is stored into {place}")));
+                if !matches!(g.objs[*container], Obj::Site(_)) {
+                    break;
+                }
+                current = *container;
+            }
+        }
+    }
+    steps
+}
+
+fn field_name(g: &Graph, obj: ObjId, field: u32) -> String {
+    let Some(site) = g.site_of(obj) else { return format!("#{field}") };
+    match &g.func.dfg.insts[g.site_inst[&site]].kind {
+        berth_ir::instructions::InstKind::Alloc {
+            init: berth_ir::instructions::AllocInit::Struct { strukt, .. },
+            ..
+        } => g.module.structs[*strukt].fields[field as usize].name.clone(),
+        _ => format!("#{field}"),
+    }
+}
+
+/// "field `next`" or "an element" of parameter `i`'s objects.
+fn slot_name(g: &Graph, i: u32, slot: Slot) -> String {
+    match slot {
+        Slot::Field(f) => format!("field `{}`", param_field_name(g, i, f)),
+        Slot::Elem => "an element".into(),
+        Slot::Any => "something".into(),
+    }
+}
+
+fn param_field_name(g: &Graph, i: u32, field: u32) -> String {
+    match g.module.types.get(g.func.params[i as usize]) {
+        berth_types::Ty::Struct(s) => g.module.structs[s].fields[field as usize].name.clone(),
+        _ => format!("#{field}"),
+    }
+}

@@ -1,0 +1,192 @@
+//! The escape analysis: for every allocation site, where its objects live —
+//! on the heap, in a stack slot, or in the frame arena — and why.
+//!
+//! # Algorithm
+//!
+//! Functions are analysed bottom-up over the call graph's strongly
+//! connected components (callees first), so each call can use its callee's
+//! [`summary`](summary::Summary). Inside a recursive component the
+//! functions are analysed repeatedly, starting from summaries that claim
+//! nothing escapes, until no summary changes: the summaries only grow, so
+//! this terminates, and the result is sound for the recursion.
+//!
+//! For one function ([`graph`]): each allocation site is an abstract
+//! object; the objects reachable from each parameter are one more (the
+//! caller's objects), and everything else (globals, other functions'
+//! results, the runtime's) is one "outside" object. Every SSA value that can
+//! hold references has a points-to set, and every object one set per field,
+//! one for all its array elements (field-sensitive, with an element
+//! summary), and one for stores whose field is not known. Instructions
+//! become constraints ([`graph`]), solved to a fixpoint ([`solve`]). Since
+//! the IR is in SSA form, a reassigned variable is a new value with its own
+//! set: reassigning never makes the new object escape because the old one
+//! did.
+//!
+//! Escape spreads from roots — stores into globals, `send`, `spawn`,
+//! arguments of callee parameters that escape, stores into objects that are
+//! not this function's, and `return` — to everything reachable from them
+//! ([`escape`]). A site whose objects may escape is `heap`; so are objects
+//! too large for the stack and arrays that may grow outside the frame. The
+//! others stay in the frame ([`decide`]): a stack slot if at most one
+//! object of the site is live at a time (it is not in a loop, or nothing
+//! that outlives one iteration reaches it, [`loops`]), the frame arena
+//! otherwise and for every array and string buffer. Every decision keeps
+//! the chain of steps that forced it ([`explain`]); [`report`] prints
+//! them, [`annotations`] checks them against `//~` comments.
+//!
+//! # Invariants
+//!
+//! Storage decided here protects two invariants, which the code generator
+//! and runtime rely on:
+//!
+//! 1. A pointer to a stack or arena object is never stored in the heap (or
+//!    a global, or another thread's reach): anything reachable from an
+//!    escaping object escapes, and an array that may grow in a callee or
+//!    through an alias keeps its buffer on the heap from the start.
+//! 2. A pointer to a stack or arena object never outlives the object: no
+//!    such object is returned or stored into the caller's objects, and a
+//!    stack slot is reused by the next execution of its site only when no
+//!    earlier object of that site can still be reached.
+//!
+//! When the analysis cannot prove an object stays in the frame, it is on
+//! the heap.
+
+pub mod annotations;
+mod bitset;
+mod decide;
+mod escape;
+pub mod explain;
+mod graph;
+mod loops;
+pub mod report;
+mod solve;
+mod summary;
+
+use berth_ir::callgraph::CallGraph;
+use berth_ir::instructions::{InstKind, Storage};
+use berth_ir::{AllocSite, Module};
+use berth_types::hir::FuncId;
+use cranelift_entity::SecondaryMap;
+
+pub use decide::MAX_STACK_OBJECT;
+pub use explain::Step;
+
+/// The verdict for a site, in the words of `//~` annotations.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict {
+    Heap,
+    /// A stack slot or the frame arena.
+    Stack,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Heap => "heap",
+            Verdict::Stack => "stack",
+        }
+    }
+}
+
+/// The decision for one allocation site.
+#[derive(Clone, Debug)]
+pub struct SiteDecision {
+    pub storage: Storage,
+    pub verdict: Verdict,
+    /// One line: why.
+    pub reason: String,
+    /// Every step that led to the decision, each with its position.
+    pub chain: Vec<Step>,
+}
+
+/// The decisions for every site of a module.
+pub struct Analysis {
+    pub sites: SecondaryMap<AllocSite, Option<SiteDecision>>,
+}
+
+/// Runs the analysis and writes its decisions into the module's `alloc`
+/// and `array.push` instructions.
+pub fn analyze(module: &mut Module) -> Analysis {
+    let mut summaries: SecondaryMap<FuncId, summary::Summary> = SecondaryMap::new();
+    for (id, func) in &module.funcs {
+        summaries[id] =
+            summary::Summary { params: vec![Default::default(); func.params.len()], returns_outside: false };
+    }
+    let mut grows = Vec::new();
+    let mut per_function: SecondaryMap<FuncId, Vec<(AllocSite, decide::Decided)>> = SecondaryMap::new();
+    for scc in CallGraph::new(module).sccs_bottom_up() {
+        loop {
+            let mut changed = false;
+            for &f in &scc {
+                let mut g = graph::Graph::build(module, f);
+                g.solve(&summaries);
+                let escapes = escape::Escapes::compute(&g, &summaries);
+                let summary = summary::Summary::compute(&g, &escapes, &summaries);
+                if summary != summaries[f] {
+                    summaries[f] = summary;
+                    changed = true;
+                }
+                // The decisions of the last round stand: that round saw the
+                // final summaries.
+                let (sites, pushes) = decide::decide(&g, &escapes, &summaries);
+                let mut sites: Vec<_> = sites.into_iter().collect();
+                sites.sort_by_key(|(site, _)| *site);
+                per_function[f] = sites;
+                grows.retain(|&(func, _, _)| func != f);
+                grows.extend(pushes.into_iter().map(|(inst, storage)| (f, inst, storage)));
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+    let mut analysis = Analysis { sites: SecondaryMap::new() };
+    for (_, sites) in per_function.iter() {
+        for (site, decided) in sites {
+            let verdict = if decided.storage == Storage::Heap { Verdict::Heap } else { Verdict::Stack };
+            analysis.sites[*site] = Some(SiteDecision {
+                storage: decided.storage,
+                verdict,
+                reason: decided.reason.clone(),
+                chain: decided.chain.clone(),
+            });
+        }
+    }
+    for (f, inst, storage) in grows {
+        if let InstKind::ArrayPush { grow, .. } = &mut module.funcs[f].dfg.insts[inst].kind {
+            *grow = storage;
+        }
+    }
+    apply(module, &analysis);
+    analysis
+}
+
+/// `--no-escape`: every site on the heap.
+pub fn disabled(module: &mut Module) -> Analysis {
+    let mut analysis = Analysis { sites: SecondaryMap::new() };
+    for (site, data) in module.sites.iter() {
+        let span = data.span;
+        analysis.sites[site] = Some(SiteDecision {
+            storage: Storage::Heap,
+            verdict: Verdict::Heap,
+            reason: "the escape analysis is off (--no-escape)".into(),
+            chain: vec![Step { text: "the escape analysis is off (--no-escape)".into(), span }],
+        });
+    }
+    apply(module, &analysis);
+    analysis
+}
+
+/// Writes each site's storage into its `alloc` instruction.
+fn apply(module: &mut Module, analysis: &Analysis) {
+    for func in module.funcs.values_mut() {
+        let insts: Vec<_> = func.insts().map(|(_, i)| i).collect();
+        for inst in insts {
+            if let InstKind::Alloc { site, storage, .. } = &mut func.dfg.insts[inst].kind
+                && let Some(decision) = &analysis.sites[*site]
+            {
+                *storage = decision.storage;
+            }
+        }
+    }
+}

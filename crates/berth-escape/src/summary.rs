@@ -1,0 +1,137 @@
+//! Function summaries: what a function does with the objects its
+//! parameters reach, as its callers need to know it. Computed bottom-up
+//! over the call graph; inside a recursive component, iterated from the
+//! optimistic empty summary until nothing changes.
+//!
+//! Effects are per parameter and at a [`Depth`]: the argument's own
+//! objects (and with them all they reach), what one of their slots points
+//! to, or everything further away.
+
+use berth_types::hir::FuncId;
+use cranelift_entity::SecondaryMap;
+
+use crate::bitset::BitSet;
+use crate::escape::{Escapes, Level, Reason};
+use crate::explain::Step;
+use crate::graph::{Constraint, Graph, OUTSIDE, Obj, ObjId, ParamObjs, Slot};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Depth {
+    Object,
+    Slot(Slot),
+    Content,
+}
+
+#[derive(Clone, Default, PartialEq, Debug)]
+pub struct Summary {
+    pub params: Vec<ParamEffect>,
+    /// The result may be an object that is not one of the arguments'
+    /// (created by this function, or from outside): to the caller, an
+    /// outside object.
+    pub returns_outside: bool,
+}
+
+#[derive(Clone, Default, PartialEq, Debug)]
+pub struct ParamEffect {
+    /// The argument's objects that escape, by depth; the steps say how, in
+    /// this function's terms.
+    pub escapes: Vec<(Depth, Vec<Step>)>,
+    /// The result may be (or reach) the argument's objects at these depths.
+    pub to_return: Vec<Depth>,
+    /// `(depth, j, target depth, slot)`: the argument's objects at `depth`
+    /// may be stored into `slot` of parameter `j`'s objects at the target
+    /// depth.
+    pub into: Vec<(Depth, u32, Depth, Slot)>,
+}
+
+impl ParamObjs {
+    /// Each object of the parameter with the depth it stands for, shallowest
+    /// first.
+    fn by_depth(&self) -> Vec<(ObjId, Depth)> {
+        let mut out = vec![(self.object, Depth::Object)];
+        out.extend(self.slots.iter().map(|&(slot, obj)| (obj, Depth::Slot(slot))));
+        out.push((self.content, Depth::Content));
+        out
+    }
+}
+
+impl Summary {
+    pub fn compute(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summary>) -> Summary {
+        let mut returned = BitSet::default();
+        for c in &g.constraints {
+            if let Constraint::Return { src, .. } = c {
+                returned.union_with(&g.reach_stored(&g.pts[*src]));
+            }
+        }
+        let params = (0..g.params.len())
+            .map(|i| {
+                let objs = &g.params[i];
+                let mut effect = ParamEffect::default();
+                for (obj, depth) in objs.by_depth() {
+                    // An object marked only because a shallower one of the
+                    // same parameter escapes adds nothing for the caller.
+                    if let Some((Level::Global, reason)) = &escapes.state[obj]
+                        && !is_link(reason)
+                    {
+                        effect.escapes.push((depth, crate::explain::chain(g, escapes, summaries, obj)));
+                    }
+                }
+                effect.to_return = minimal(objs, &returned);
+                for (j, target) in g.params.iter().enumerate().filter(|&(j, _)| j != i) {
+                    for (target_obj, target_depth) in target.by_depth() {
+                        for (&slot, members) in &g.slots[target_obj] {
+                            let stored: BitSet = members
+                                .iter()
+                                .filter(|&m| g.provenance.contains_key(&(target_obj, slot, m)))
+                                .fold(BitSet::default(), |mut set, m| {
+                                    set.insert(m);
+                                    set
+                                });
+                            for depth in minimal(objs, &g.reach_stored(&stored)) {
+                                effect.into.push((depth, j as u32, target_depth, slot));
+                            }
+                        }
+                    }
+                }
+                effect
+            })
+            .collect();
+        let returns_outside =
+            returned.iter().any(|o| o == OUTSIDE || matches!(g.objs[o], Obj::Site(_) | Obj::Global(_)));
+        Summary { params, returns_outside }
+    }
+}
+
+/// Whether a reason is only a link between a parameter's objects.
+fn is_link(reason: &Reason) -> bool {
+    matches!(reason, Reason::Within { inst: None, .. })
+}
+
+/// The depths of a parameter's objects present in `set`: the object alone
+/// if it is there (it stands for everything it reaches); else its slot
+/// objects that are there, and the content if it is.
+fn minimal(objs: &ParamObjs, set: &BitSet) -> Vec<crate::summary::Depth> {
+    if set.contains(objs.object) {
+        return vec![Depth::Object];
+    }
+    objs.by_depth().into_iter().skip(1).filter(|&(obj, _)| set.contains(obj)).map(|(_, d)| d).collect()
+}
+
+impl Graph<'_> {
+    /// Like `reach`, but without following the links between a parameter's
+    /// objects: what is reachable through what the code stored.
+    pub fn reach_stored(&self, roots: &BitSet) -> BitSet {
+        let mut seen = roots.clone();
+        let mut work: Vec<ObjId> = roots.iter().collect();
+        while let Some(obj) = work.pop() {
+            for (&slot, members) in &self.slots[obj] {
+                for m in members.iter() {
+                    if self.provenance.contains_key(&(obj, slot, m)) && seen.insert(m) {
+                        work.push(m);
+                    }
+                }
+            }
+        }
+        seen
+    }
+}
