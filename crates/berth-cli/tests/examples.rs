@@ -1,7 +1,9 @@
-//! Every program in `examples/` type-checks, its IR matches the snapshot
-//! in `tests/snapshots/ir/`, and it prints the output written in its
-//! closing `// expected output:` comment, through the JIT and as a
-//! standalone executable.
+//! Every program in `examples/` type-checks; its IR, its IR after the
+//! escape analysis and the analysis's explanations (`berth escape -v`)
+//! match the snapshots in `tests/snapshots/{ir,escape-ir,escape}/`; and it
+//! prints the output written in its closing `// expected output:` comment,
+//! through the JIT and as a standalone executable, with the analysis on
+//! and off.
 
 mod common;
 
@@ -15,12 +17,31 @@ fn main() {
         let name = stem(&path);
         let (n, p) = (name.clone(), path.clone());
         trials.push(Trial::test(format!("ir::{name}"), move || catching(move || example(&n, &p))));
+        for (suite, args) in [("escape-ir", &["dump", "--stage", "escape"][..]), ("escape", &["escape", "-v"][..])] {
+            let (n, p) = (name.clone(), path.clone());
+            trials.push(Trial::test(format!("{suite}::{name}"), move || catching(move || snapshot(suite, &n, &p, args))));
+        }
         for mode in Mode::ALL {
             let p = path.clone();
             trials.push(Trial::test(format!("{}::{name}", mode.name()), move || catching(move || runs(&p, mode))));
         }
     }
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// `berth <args> FILE` succeeds and prints what the snapshot holds.
+fn snapshot(suite: &str, name: &str, path: &str, args: &[&str]) -> Result<(), String> {
+    let mut all = args.to_vec();
+    all.insert(1, path);
+    let output = berth(&all);
+    assert_no_crash(&output, path)?;
+    if !output.status.success() {
+        return Err(format!("{path}: berth {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr)));
+    }
+    snapshot_settings(suite).bind(|| {
+        insta::assert_snapshot!(name.to_string(), String::from_utf8_lossy(&output.stdout));
+    });
+    Ok(())
 }
 
 /// The example's output as its closing comment states it.

@@ -46,7 +46,15 @@ pub fn describe(g: &Graph, obj: ObjId) -> String {
             format!("{} of the object from parameter `{}`", slot_name(g, i, slot), param_name(g, i))
         }
         Obj::Content(i) => format!("an object reachable from parameter `{}`", param_name(g, i)),
-        Obj::Global(global) => format!("the object in global `{}`", g.module.globals[global].name),
+        Obj::Global(global) => {
+            let data = &g.module.globals[global];
+            let what = match g.module.types.get(data.ty) {
+                berth_types::Ty::Array(_) => "the array",
+                berth_types::Ty::Struct(_) => "the struct",
+                _ => "the object",
+            };
+            format!("{what} in global `{}`", data.name)
+        }
         Obj::Outside => "an object from outside".to_string(),
     }
 }
@@ -103,26 +111,7 @@ pub fn chain(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summ
                     current = *container;
                     continue;
                 };
-                let place = match (slot, g.objs[*container]) {
-                    (Slot::Field(f), Obj::Param(i)) => format!(
-                        "field `{}` of the object from parameter `{}` of `{func}`",
-                        param_field_name(g, i, *f),
-                        param_name(g, i)
-                    ),
-                    (Slot::Elem, Obj::Param(i)) => {
-                        format!("an element of the array from parameter `{}` of `{func}`", param_name(g, i))
-                    }
-                    (_, Obj::Param(_) | Obj::ParamSlot(..) | Obj::Content(_) | Obj::Global(_)) => {
-                        describe(g, *container)
-                    }
-                    (_, Obj::Outside) => format!("an object from outside `{func}`"),
-                    (Slot::Field(f), Obj::Site(_)) => {
-                        format!("field `{}` of {}", field_name(g, *container, *f), describe(g, *container))
-                    }
-                    (Slot::Elem, Obj::Site(_)) => format!("an element of {}", describe(g, *container)),
-                    (Slot::Any, Obj::Site(_)) => format!("{} by a call", describe(g, *container)),
-                };
-                steps.push(Step::new(g, *inst, format!("{subject} is stored into {place}")));
+                steps.push(Step::new(g, *inst, format!("{subject} {}", stored(g, *inst, *container, *slot))));
                 if !matches!(g.objs[*container], Obj::Site(_)) {
                     break;
                 }
@@ -141,6 +130,44 @@ fn field_name(g: &Graph, obj: ObjId, field: u32) -> String {
             ..
         } => g.module.structs[*strukt].fields[field as usize].name.clone(),
         _ => format!("#{field}"),
+    }
+}
+
+/// What the instruction that put an object into `container` did to it,
+/// from the object's point of view: "is pushed onto the array in global
+/// `ui`", "is stored into field `next` of the struct `Node` at 4:13".
+fn stored(g: &Graph, inst: Inst, container: ObjId, slot: Slot) -> String {
+    use berth_ir::instructions::{AllocInit, InstKind};
+    let target = match g.objs[container] {
+        Obj::Outside => format!("an object from outside `{}`", g.func.name),
+        Obj::Param(_) | Obj::ParamSlot(..) | Obj::Content(_) => format!("{} of `{}`", describe(g, container), g.func.name),
+        _ => describe(g, container),
+    };
+    let field = |f: u32| match g.module.types.get(g.func.dfg.value_type(object_operand(g, inst))) {
+        berth_types::Ty::Struct(s) => g.module.structs[s].fields[f as usize].name.clone(),
+        _ => format!("#{f}"),
+    };
+    match &g.func.dfg.insts[inst].kind {
+        InstKind::ArrayPush { .. } => format!("is pushed onto {target}"),
+        InstKind::ArraySet { .. } => format!("is stored into an element of {target}"),
+        InstKind::FieldSet { field: f, .. } => format!("is stored into field `{}` of {target}", field(*f)),
+        InstKind::Alloc { init: AllocInit::Struct { .. }, .. } => match slot {
+            Slot::Field(f) => format!("is field `{}` of {target}", field_name(g, container, f)),
+            _ => format!("is a field of {target}"),
+        },
+        InstKind::Alloc { .. } => format!("is an element of {target}"),
+        InstKind::Call { func, .. } => format!("is stored into {target} by `{}`", g.module.funcs[*func].name),
+        _ => format!("is stored into {target}"),
+    }
+}
+
+/// The object an instruction stores into (or creates).
+fn object_operand(g: &Graph, inst: Inst) -> berth_ir::Value {
+    use berth_ir::instructions::InstKind;
+    let data = &g.func.dfg.insts[inst];
+    match &data.kind {
+        InstKind::FieldSet { object, .. } => *object,
+        _ => data.result.unwrap_or_else(|| data.kind.operands()[0]),
     }
 }
 
