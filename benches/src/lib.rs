@@ -2,19 +2,25 @@
 //!
 //! [`generate::program`] writes large, realistic Berth programs of a chosen
 //! size; [`front_end`] runs lexing, parsing, checking and lowering on one,
-//! [`compile_to_object`] the whole pipeline through code generation.
+//! [`compile_to_object`] the whole pipeline through the escape analysis and
+//! code generation. [`measure`] runs and times built programs.
 
 pub mod generate;
+pub mod measure;
 
 /// The whole pipeline of `berth build` short of linking: the front end,
-/// then Cranelift code generation to an object file. Returns the object's
+/// the escape analysis, then Cranelift code generation to an object file. Returns the object's
 /// size.
 pub fn compile_to_object(source: &str) -> usize {
-    let module = lower(source);
+    let mut module = lower(source);
+    berth_escape::analyze(&mut module);
     berth_codegen::compile_object(&module, "bench.berth").expect("code generation succeeds").len()
 }
 
-fn lower(source: &str) -> berth_ir::Module {
+/// The front end: `source` lexed, parsed, checked and lowered to IR.
+///
+/// Panics if the program has errors: benchmark programs are valid.
+pub fn lower(source: &str) -> berth_ir::Module {
     let (module, errors) = berth_syntax::parse(source);
     assert!(errors.is_empty(), "benchmark program has syntax errors: {errors:?}");
     let checked = berth_types::check(&module);

@@ -114,7 +114,11 @@ pub fn analyze(module: &mut Module) -> Analysis {
     }
     let mut grows = Vec::new();
     let mut per_function: SecondaryMap<FuncId, Vec<(AllocSite, decide::Decided)>> = SecondaryMap::new();
-    for scc in CallGraph::new(module).sccs_bottom_up() {
+    let calls = CallGraph::new(module);
+    for scc in calls.sccs_bottom_up() {
+        // A function that is not recursive sees only final summaries: one
+        // round settles it.
+        let recursive = scc.len() > 1 || calls.callees(scc[0]).contains(&scc[0]);
         loop {
             let mut changed = false;
             for &f in &scc {
@@ -135,7 +139,7 @@ pub fn analyze(module: &mut Module) -> Analysis {
                 grows.retain(|&(func, _, _)| func != f);
                 grows.extend(pushes.into_iter().map(|(inst, storage)| (f, inst, storage)));
             }
-            if !changed {
+            if !changed || !recursive {
                 break;
             }
         }
