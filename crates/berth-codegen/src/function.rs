@@ -399,6 +399,11 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 self.rt(Rt::DirName, &[self.ctx, d])?
             }
             InstKind::ClockNs => self.rt(Rt::ClockNs, &[])?,
+            InstKind::ArenaMark => self.rt(Rt::ArenaMark, &[self.ctx])?,
+            InstKind::ArenaRelease(mark) => {
+                let mark = self.v1(*mark);
+                self.rt(Rt::ArenaRelease, &[self.ctx, mark])?
+            }
             InstKind::Assert(c) => {
                 let c = self.v1(*c);
                 let z = self.zero();
@@ -652,11 +657,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
     /// objects, buffers of arrays and strings that stay in the frame, and
     /// arrays that grow there.
     fn uses_arena(&self) -> bool {
-        self.ir.insts().any(|(_, inst)| match &self.ir.dfg.insts[inst].kind {
-            InstKind::Alloc { storage: Storage::Arena, .. } | InstKind::ArrayPush { grow: Storage::Arena, .. } => true,
-            InstKind::Alloc { storage: Storage::Stack, init, .. } => !matches!(init, AllocInit::Struct { .. }),
-            _ => false,
-        })
+        self.ir.insts().any(|(_, inst)| self.ir.dfg.insts[inst].kind.uses_frame_arena())
     }
 
     /// The runtime's flag for buffers it allocates: 1 for the frame arena

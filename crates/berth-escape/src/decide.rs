@@ -19,6 +19,7 @@ use crate::bitset::BitSet;
 use crate::escape::Escapes;
 use crate::explain::{self, Step};
 use crate::graph::{Constraint, Graph, ObjId};
+use crate::iterations::{self, Release};
 use crate::loops::Loops;
 use crate::summary::Summary;
 
@@ -35,13 +36,18 @@ pub struct Decided {
     pub chain: Vec<Step>,
 }
 
-/// Decides every site of a solved function, and where each `push` grows
-/// its array.
-pub fn decide(
-    g: &Graph,
-    escapes: &Escapes,
-    summaries: &SecondaryMap<FuncId, Summary>,
-) -> (HashMap<AllocSite, Decided>, HashMap<Inst, Storage>) {
+/// Everything decided for one function.
+pub struct FunctionDecisions {
+    pub sites: HashMap<AllocSite, Decided>,
+    /// Where each `push` grows its array.
+    pub grows: HashMap<Inst, Storage>,
+    /// The loops that release the arena each iteration.
+    pub releases: Vec<Release>,
+}
+
+/// Decides every site of a solved function, where each `push` grows its
+/// array, and which loops give their arena memory back every iteration.
+pub fn decide(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summary>) -> FunctionDecisions {
     let mut heap: HashMap<ObjId, Vec<Step>> = HashMap::new();
     for obj in 0..g.objs.len() {
         if g.site_of(obj).is_some() && escapes.escapes(obj) {
@@ -68,7 +74,9 @@ pub fn decide(
         };
         decided.insert(site, decision);
     }
-    (decided, grows)
+    let storage = decided.iter().map(|(&site, d)| (site, d.storage)).collect();
+    let releases = iterations::releasing_loops(g, &loops, &storage, &grows);
+    FunctionDecisions { sites: decided, grows, releases }
 }
 
 /// Where each `push` of this function grows its array: in the frame arena

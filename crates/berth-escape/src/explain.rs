@@ -140,7 +140,9 @@ fn stored(g: &Graph, inst: Inst, container: ObjId, slot: Slot) -> String {
     use berth_ir::instructions::{AllocInit, InstKind};
     let target = match g.objs[container] {
         Obj::Outside => format!("an object from outside `{}`", g.func.name),
-        Obj::Param(_) | Obj::ParamSlot(..) | Obj::Content(_) => format!("{} of `{}`", describe(g, container), g.func.name),
+        Obj::Param(_) | Obj::ParamSlot(..) | Obj::Content(_) => {
+            format!("{} of `{}`", describe(g, container), g.func.name)
+        }
         _ => describe(g, container),
     };
     let field = |f: u32| match g.module.types.get(g.func.dfg.value_type(object_operand(g, inst))) {

@@ -57,10 +57,13 @@ mod decide;
 mod escape;
 pub mod explain;
 mod graph;
+mod iterations;
 mod loops;
 pub mod report;
 mod solve;
 mod summary;
+
+use std::collections::HashMap;
 
 use berth_ir::callgraph::CallGraph;
 use berth_ir::instructions::{InstKind, Storage};
@@ -112,8 +115,7 @@ pub fn analyze(module: &mut Module) -> Analysis {
         summaries[id] =
             summary::Summary { params: vec![Default::default(); func.params.len()], returns_outside: false };
     }
-    let mut grows = Vec::new();
-    let mut per_function: SecondaryMap<FuncId, Vec<(AllocSite, decide::Decided)>> = SecondaryMap::new();
+    let mut per_function: HashMap<FuncId, decide::FunctionDecisions> = HashMap::new();
     let calls = CallGraph::new(module);
     for scc in calls.sccs_bottom_up() {
         // A function that is not recursive sees only final summaries: one
@@ -132,12 +134,7 @@ pub fn analyze(module: &mut Module) -> Analysis {
                 }
                 // The decisions of the last round stand: that round saw the
                 // final summaries.
-                let (sites, pushes) = decide::decide(&g, &escapes, &summaries);
-                let mut sites: Vec<_> = sites.into_iter().collect();
-                sites.sort_by_key(|(site, _)| *site);
-                per_function[f] = sites;
-                grows.retain(|&(func, _, _)| func != f);
-                grows.extend(pushes.into_iter().map(|(inst, storage)| (f, inst, storage)));
+                per_function.insert(f, decide::decide(&g, &escapes, &summaries));
             }
             if !changed || !recursive {
                 break;
@@ -145,20 +142,20 @@ pub fn analyze(module: &mut Module) -> Analysis {
         }
     }
     let mut analysis = Analysis { sites: SecondaryMap::new() };
-    for (_, sites) in per_function.iter() {
-        for (site, decided) in sites {
+    for (f, decisions) in per_function {
+        for (site, decided) in decisions.sites {
             let verdict = if decided.storage == Storage::Heap { Verdict::Heap } else { Verdict::Stack };
-            analysis.sites[*site] = Some(SiteDecision {
-                storage: decided.storage,
-                verdict,
-                reason: decided.reason.clone(),
-                chain: decided.chain.clone(),
-            });
+            analysis.sites[site] =
+                Some(SiteDecision { storage: decided.storage, verdict, reason: decided.reason, chain: decided.chain });
         }
-    }
-    for (f, inst, storage) in grows {
-        if let InstKind::ArrayPush { grow, .. } = &mut module.funcs[f].dfg.insts[inst].kind {
-            *grow = storage;
+        let func = &mut module.funcs[f];
+        for (inst, storage) in decisions.grows {
+            if let InstKind::ArrayPush { grow, .. } = &mut func.dfg.insts[inst].kind {
+                *grow = storage;
+            }
+        }
+        for release in decisions.releases {
+            iterations::insert(func, &release);
         }
     }
     apply(module, &analysis);

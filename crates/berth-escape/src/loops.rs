@@ -9,6 +9,8 @@ use cranelift_entity::SecondaryMap;
 pub struct Loop {
     pub header: Block,
     pub body: SecondaryMap<Block, bool>,
+    /// The sources of the back edges, in layout order.
+    pub latches: Vec<Block>,
 }
 
 pub struct Loops {
@@ -32,10 +34,11 @@ impl Loops {
                     None => {
                         let mut body = SecondaryMap::new();
                         body[h] = true;
-                        loops.push(Loop { header: h, body });
+                        loops.push(Loop { header: h, body, latches: Vec::new() });
                         loops.len() - 1
                     }
                 };
+                loops[index].latches.push(b);
                 let body = &mut loops[index].body;
                 let mut work = vec![b];
                 while let Some(x) = work.pop() {

@@ -122,6 +122,14 @@ pub enum InstKind {
     /// The current entry's name, as a new string.
     DirName(Value),
     ClockNs,
+    /// The frame arena's current position (an `int`), to come back to with
+    /// `ArenaRelease`.
+    ArenaMark,
+    /// Frees everything allocated in the frame arena since the mark. The
+    /// escape analysis places a mark at the header of a loop whose
+    /// iterations keep nothing they allocate there, and a release on each
+    /// of its back edges, so the loop runs in bounded memory.
+    ArenaRelease(Value),
     /// Traps when false.
     Assert(Value),
 
@@ -172,6 +180,19 @@ pub enum AllocInit {
     Format(Value),
 }
 
+impl AllocInit {
+    /// Whether objects of this kind with this storage take memory from the
+    /// frame arena: arena objects, and the buffers of arrays and strings
+    /// that stay in the frame (only a struct fits a stack slot whole).
+    pub fn in_frame_arena(&self, storage: Storage) -> bool {
+        match storage {
+            Storage::Arena => true,
+            Storage::Stack => !matches!(self, AllocInit::Struct { .. }),
+            Storage::Heap | Storage::Undecided => false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
     Ineg,
@@ -210,6 +231,7 @@ macro_rules! visit_operands {
             | InstKind::Nil
             | InstKind::GlobalGet(_)
             | InstKind::ClockNs
+            | InstKind::ArenaMark
             | InstKind::Return(None) => {}
             InstKind::Unary(_, v)
             | InstKind::ArrayLen(v)
@@ -227,6 +249,7 @@ macro_rules! visit_operands {
             | InstKind::DirNext(v)
             | InstKind::DirName(v)
             | InstKind::Assert(v)
+            | InstKind::ArenaRelease(v)
             | InstKind::Return(Some(v))
             | InstKind::Panic(v)
             | InstKind::FieldGet { object: v, .. } => f(v),
@@ -291,6 +314,15 @@ macro_rules! visit_operands {
 }
 
 impl InstKind {
+    /// Whether this instruction takes memory from the frame arena.
+    pub fn uses_frame_arena(&self) -> bool {
+        match self {
+            InstKind::Alloc { storage, init, .. } => init.in_frame_arena(*storage),
+            InstKind::ArrayPush { grow, .. } => *grow == Storage::Arena,
+            _ => false,
+        }
+    }
+
     pub fn is_terminator(&self) -> bool {
         matches!(self, InstKind::Jump(_) | InstKind::Branch { .. } | InstKind::Return(_) | InstKind::Panic(_))
     }

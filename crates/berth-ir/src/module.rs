@@ -9,7 +9,7 @@ use cranelift_entity::PrimaryMap;
 use crate::entities::AllocSite;
 use crate::function::Function;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Module {
     pub types: TypeTable,
     pub structs: PrimaryMap<StructId, StructDef>,
@@ -26,7 +26,7 @@ pub struct Module {
 }
 
 /// Line and column of spans in the module's source.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Positions {
     text: String,
     lines: LineIndex,

@@ -174,6 +174,8 @@ fn write_inst(out: &mut String, m: &Module, f: &Function, inst: Inst) -> fmt::Re
         InstKind::DirNext(v) => write!(out, "dir.next {v}"),
         InstKind::DirName(v) => write!(out, "dir.name {v}"),
         InstKind::ClockNs => write!(out, "clock_ns"),
+        InstKind::ArenaMark => write!(out, "arena.mark"),
+        InstKind::ArenaRelease(mark) => write!(out, "arena.release {mark}"),
         InstKind::Assert(v) => write!(out, "assert {v}"),
         InstKind::Jump(dest) => write!(out, "jump {}", block_call(dest)),
         InstKind::Branch { cond, then_dest, else_dest } => {

@@ -305,6 +305,8 @@ impl<'a> Verifier<'a> {
             InstKind::DirNext(v) | InstKind::DirName(v) => self.expect(*v, TypeId::DIR_STREAM, "directory stream"),
             InstKind::Assert(v) => self.expect(*v, boolean, "assertion"),
             InstKind::Log(_) | InstKind::Send(_) | InstKind::ClockNs => {}
+            InstKind::ArenaMark => self.check_result(inst, Some(int), "arena.mark"),
+            InstKind::ArenaRelease(mark) => self.expect(*mark, int, "arena mark"),
             InstKind::Jump(_) | InstKind::Branch { .. } => {
                 if let InstKind::Branch { cond, .. } = kind {
                     self.expect(*cond, boolean, "branch condition");

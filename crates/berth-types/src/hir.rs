@@ -34,28 +34,28 @@ pub struct Program {
     pub main: FuncId,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StructDef {
     pub name: String,
     pub span: Span,
     pub fields: Vec<FieldDef>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FieldDef {
     pub name: String,
     pub ty: TypeId,
     pub span: Span,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct EnumDef {
     pub name: String,
     pub span: Span,
     pub variants: Vec<VariantDef>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct VariantDef {
     pub name: String,
     pub payload: Vec<TypeId>,
