@@ -19,7 +19,8 @@ fn main() {
         trials.push(Trial::test(format!("ir::{name}"), move || catching(move || example(&n, &p))));
         for (suite, args) in [("escape-ir", &["dump", "--stage", "escape"][..]), ("escape", &["escape", "-v"][..])] {
             let (n, p) = (name.clone(), path.clone());
-            trials.push(Trial::test(format!("{suite}::{name}"), move || catching(move || snapshot(suite, &n, &p, args))));
+            trials
+                .push(Trial::test(format!("{suite}::{name}"), move || catching(move || snapshot(suite, &n, &p, args))));
         }
         for mode in Mode::ALL {
             let p = path.clone();
