@@ -13,15 +13,27 @@ pub struct Mismatch {
     pub message: String,
 }
 
-/// The `//~` annotation of each line that has one: (line, words).
-pub fn parse(source: &str) -> Vec<(u32, Vec<String>)> {
+/// A line's `//~` annotation.
+struct Annotation {
+    line: u32,
+    /// Where the `//~` starts (1-based, in characters).
+    column: u32,
+    words: Vec<String>,
+}
+
+/// The `//~` annotation of each line that has one.
+fn parse(source: &str) -> Vec<Annotation> {
     source
         .lines()
         .enumerate()
         .filter_map(|(i, text)| {
             let at = comment_start(text)?;
             let rest = text[at + 2..].strip_prefix('~')?;
-            Some((i as u32 + 1, rest.split_whitespace().map(str::to_string).collect()))
+            Some(Annotation {
+                line: i as u32 + 1,
+                column: text[..at].chars().count() as u32 + 1,
+                words: rest.split_whitespace().map(str::to_string).collect(),
+            })
         })
         .collect()
 }
@@ -50,13 +62,13 @@ const WORDS: [&str; 4] = ["heap", "stack", "scalar", "partial"];
 pub fn check(module: &Module, analysis: &Analysis, source: &str) -> (Vec<Mismatch>, usize) {
     let mut mismatches = Vec::new();
     let mut checked = 0;
-    for (line, words) in parse(source) {
+    for Annotation { line, column, words } in parse(source) {
         let mut sites: Vec<_> = module.sites.iter().filter(|(_, d)| d.line == line).collect();
         sites.sort_by_key(|(s, d)| (d.column, *s));
         if let Some(bad) = words.iter().find(|w| !WORDS.contains(&w.as_str())) {
             mismatches.push(Mismatch {
                 line,
-                column: 1,
+                column,
                 message: format!("unknown annotation `{bad}` (expected heap, stack, scalar or partial)"),
             });
             continue;

@@ -30,9 +30,12 @@
 //! others stay in the frame ([`decide`]): a stack slot if at most one
 //! object of the site is live at a time (it is not in a loop, or nothing
 //! that outlives one iteration reaches it, [`loops`]), the frame arena
-//! otherwise and for every array and string buffer. Every decision keeps
-//! the chain of steps that forced it ([`explain`]); [`report`] prints
-//! them, [`annotations`] checks them against `//~` comments.
+//! otherwise and for every array and string buffer. A loop whose
+//! iterations keep nothing they put in the arena releases it on each back
+//! edge ([`iterations`]), so it runs in the memory of one iteration. Every
+//! decision keeps the chain of steps that forced it ([`explain`]);
+//! [`report`] prints them, [`annotations`] checks them against `//~`
+//! comments.
 //!
 //! # Invariants
 //!
@@ -45,8 +48,9 @@
 //!    through an alias keeps its buffer on the heap from the start.
 //! 2. A pointer to a stack or arena object never outlives the object: no
 //!    such object is returned or stored into the caller's objects, and a
-//!    stack slot is reused by the next execution of its site only when no
-//!    earlier object of that site can still be reached.
+//!    stack slot is reused by the next execution of its site, or arena
+//!    memory by the next iteration of a loop, only when no earlier object
+//!    there can still be reached.
 //!
 //! When the analysis cannot prove an object stays in the frame, it is on
 //! the heap.
