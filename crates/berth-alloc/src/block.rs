@@ -9,7 +9,7 @@
 
 use std::ptr::NonNull;
 
-use crate::chunk::{ALIGNMENT, Chunk, usable};
+use crate::chunk::{Chunk, usable};
 use crate::error::AllocError;
 use crate::huge::Huge;
 use crate::pagemap::{self, Region, RegionKind};
@@ -44,7 +44,7 @@ impl Located {
 }
 
 /// The header of the region that owns `addr`, if any.
-#[inline]
+#[inline(always)]
 pub(crate) fn region_of(addr: usize) -> Option<&'static Region> {
     // SAFETY: registered regions keep their headers mapped until they are
     // unregistered; callers hold whatever keeps the region alive (the
@@ -52,6 +52,7 @@ pub(crate) fn region_of(addr: usize) -> Option<&'static Region> {
     pagemap::lookup(addr).map(|region| unsafe { region.as_ref() })
 }
 
+#[inline(always)]
 pub(crate) fn segment_of(region: &Region) -> &Segment {
     // SAFETY: a region of kind Segment is the first field of a Segment.
     unsafe { &*(region as *const Region as *const Segment) }
@@ -73,8 +74,7 @@ pub(crate) fn locate(
     let located = match region.kind {
         RegionKind::Segment => {
             let segment = segment_of(region);
-            let inside = addr.is_multiple_of(ALIGNMENT) && addr > segment.chunks && addr < segment.end();
-            if !(inside && segment.is_start(addr)) {
+            if !segment.is_block_start(addr) {
                 return Err(misplaced(region, addr));
             }
             Located::Chunk { segment: NonNull::from(segment), chunk: Chunk::from_payload(addr) }

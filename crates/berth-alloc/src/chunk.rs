@@ -32,12 +32,14 @@ pub(crate) struct Chunk(usize);
 
 /// The chunk size that holds a request of `request` bytes, or None if the
 /// arithmetic would overflow.
+#[inline]
 pub(crate) fn chunk_size_for(request: usize) -> Option<usize> {
     let padded = request.checked_add(WORD + ALIGNMENT - 1)? & !(ALIGNMENT - 1);
     (padded <= isize::MAX as usize).then_some(padded.max(MIN_CHUNK))
 }
 
 /// Bytes a caller may use in an allocated chunk of `size` bytes.
+#[inline]
 pub(crate) const fn usable(size: usize) -> usize {
     size - WORD
 }
@@ -46,27 +48,33 @@ impl Chunk {
     /// Null: "no chunk" in bins and in a heap without a top yet.
     pub(crate) const NONE: Chunk = Chunk(0);
 
+    #[inline]
     pub(crate) const fn at(addr: usize) -> Chunk {
         Chunk(addr)
     }
 
+    #[inline]
     pub(crate) const fn from_payload(payload: usize) -> Chunk {
         Chunk(payload - WORD)
     }
 
+    #[inline]
     pub(crate) const fn addr(self) -> usize {
         self.0
     }
 
+    #[inline]
     pub(crate) const fn payload(self) -> usize {
         self.0 + WORD
     }
 
+    #[inline]
     pub(crate) const fn is_none(self) -> bool {
         self.0 == 0
     }
 
     /// The chunk starting `offset` bytes after this one.
+    #[inline]
     pub(crate) const fn plus(self, offset: usize) -> Chunk {
         Chunk(self.0 + offset)
     }
@@ -74,11 +82,13 @@ impl Chunk {
     // The two accessors below are private and every caller is an `unsafe fn`
     // of this type whose contract makes `addr` a word inside committed heap
     // memory.
+    #[inline]
     fn read(addr: usize) -> usize {
         // SAFETY: see above; the reference lives only for this load.
         unsafe { AtomicUsize::from_ptr(addr as *mut usize) }.load(Ordering::Relaxed)
     }
 
+    #[inline]
     fn write(addr: usize, value: usize) {
         // SAFETY: see above; the reference lives only for this store.
         unsafe { AtomicUsize::from_ptr(addr as *mut usize) }.store(value, Ordering::Relaxed)
@@ -88,12 +98,14 @@ impl Chunk {
     /// `self` must be a chunk (or fence) in committed heap memory, as must
     /// every chunk the functions below reach; this contract is shared by all
     /// `unsafe fn`s of this type.
+    #[inline]
     pub(crate) unsafe fn head(self) -> usize {
         Self::read(self.0)
     }
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn size(self) -> usize {
         // SAFETY: forwarded contract.
         unsafe { self.head() & !FLAGS }
@@ -101,6 +113,7 @@ impl Chunk {
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn is_in_use(self) -> bool {
         // SAFETY: forwarded contract.
         unsafe { self.head() & CINUSE != 0 }
@@ -108,6 +121,7 @@ impl Chunk {
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn is_prev_in_use(self) -> bool {
         // SAFETY: forwarded contract.
         unsafe { self.head() & PINUSE != 0 }
@@ -115,6 +129,7 @@ impl Chunk {
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn next(self) -> Chunk {
         // SAFETY: forwarded contract.
         Chunk(self.0 + unsafe { self.size() })
@@ -124,6 +139,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`]; also `!self.is_prev_in_use()`.
+    #[inline]
     pub(crate) unsafe fn prev_free(self) -> Chunk {
         Chunk(self.0 - Self::read(self.0 - WORD))
     }
@@ -132,6 +148,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn footer(self) -> usize {
         // SAFETY: forwarded contract.
         Self::read(self.0 + unsafe { self.size() } - WORD)
@@ -141,6 +158,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn mark_in_use(self, size: usize, prev_in_use: bool) {
         Self::write(self.0, size | CINUSE | if prev_in_use { PINUSE } else { 0 });
     }
@@ -150,6 +168,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn mark_free(self, size: usize) {
         Self::write(self.0, size | PINUSE);
         Self::write(self.0 + size - WORD, size);
@@ -160,6 +179,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn mark_top(self, size: usize) {
         Self::write(self.0, size | PINUSE);
     }
@@ -169,6 +189,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn mark_fence(self, prev_in_use: bool) {
         // SAFETY: forwarded contract.
         unsafe { self.mark_in_use(0, prev_in_use) }
@@ -176,6 +197,7 @@ impl Chunk {
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn set_prev_in_use(self, prev_in_use: bool) {
         // SAFETY: forwarded contract.
         let head = unsafe { self.head() };
@@ -184,6 +206,7 @@ impl Chunk {
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn is_marked(self) -> bool {
         // SAFETY: forwarded contract.
         unsafe { self.head() & MARK != 0 }
@@ -191,6 +214,7 @@ impl Chunk {
 
     /// # Safety
     /// See [`Chunk::head`].
+    #[inline]
     pub(crate) unsafe fn set_marked(self, marked: bool) {
         // SAFETY: forwarded contract.
         let head = unsafe { self.head() };
@@ -201,6 +225,7 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`]; `self` must be free.
+    #[inline]
     pub(crate) unsafe fn fd(self) -> Chunk {
         Chunk(Self::read(self.0 + WORD))
     }
@@ -209,18 +234,21 @@ impl Chunk {
     ///
     /// # Safety
     /// See [`Chunk::head`]; `self` must be free.
+    #[inline]
     pub(crate) unsafe fn bk(self) -> Chunk {
         Chunk(Self::read(self.0 + 2 * WORD))
     }
 
     /// # Safety
     /// See [`Chunk::head`]; `self` must be free.
+    #[inline]
     pub(crate) unsafe fn set_fd(self, fd: Chunk) {
         Self::write(self.0 + WORD, fd.0);
     }
 
     /// # Safety
     /// See [`Chunk::head`]; `self` must be free.
+    #[inline]
     pub(crate) unsafe fn set_bk(self, bk: Chunk) {
         Self::write(self.0 + 2 * WORD, bk.0);
     }

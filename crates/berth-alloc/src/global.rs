@@ -35,17 +35,38 @@ fn null_or_abort(error: AllocError) -> *mut u8 {
     }
 }
 
+// The slow paths are separate functions so that the inlined fast paths end
+// in a tail call and need no stack frame of their own. (Mid-size requests
+// take this one, so it is not marked cold.)
+#[inline(never)]
+fn alloc_slow(size: usize, align: usize) -> *mut u8 {
+    GLOBAL.alloc_slow(size, align).map_or_else(null_or_abort, NonNull::as_ptr)
+}
+
+#[cold]
+#[inline(never)]
+fn dealloc_slow(ptr: *mut u8) {
+    let result = NonNull::new(ptr).ok_or(AllocError::ForeignPointer { addr: 0 }).and_then(|ptr| GLOBAL.free_slow(ptr));
+    if let Err(error) = result {
+        fatal(&error);
+    }
+}
+
 // SAFETY: blocks come from `GLOBAL`, are aligned as requested, at least as
 // large as requested, and stay valid until freed; `GLOBAL` is thread-safe.
 unsafe impl GlobalAlloc for BerthAlloc {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        GLOBAL.alloc_aligned(layout.size(), layout.align()).map_or_else(null_or_abort, NonNull::as_ptr)
+        match GLOBAL.alloc_fast(layout.size(), layout.align()) {
+            Some(block) => block.as_ptr(),
+            None => alloc_slow(layout.size(), layout.align()),
+        }
     }
 
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        let result = NonNull::new(ptr).ok_or(AllocError::ForeignPointer { addr: 0 }).and_then(|ptr| GLOBAL.free(ptr));
-        if let Err(error) = result {
-            fatal(&error);
+        if !GLOBAL.free_fast(ptr as usize) {
+            dealloc_slow(ptr);
         }
     }
 

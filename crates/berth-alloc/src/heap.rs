@@ -14,7 +14,7 @@ use crate::huge::{Huge, HugeList};
 use crate::os;
 use crate::pagemap::{Owner, RegionKind};
 use crate::policy::Policy;
-use crate::segment::{GROW_STEP, Segment};
+use crate::segment::{Segment, grow_step};
 use crate::stats::Stats;
 
 /// Tuning of a [`Heap`].
@@ -26,7 +26,7 @@ pub struct HeapConfig {
     /// fits in a fresh segment.
     pub huge_threshold: usize,
     /// When a free leaves the top chunk larger than this, the pages beyond
-    /// [`GROW_STEP`] of it go back to the OS.
+    /// its first 64 KiB go back to the OS.
     pub trim_threshold: usize,
 }
 
@@ -80,6 +80,10 @@ impl Default for Heap {
 }
 
 impl Heap {
+    /// What a trimmed top keeps committed, so that a heap whose live data
+    /// shrinks and grows again does not map and unmap at every turn.
+    const TRIM_KEEP: usize = 64 << 10;
+
     /// A best-fit heap with default thresholds. Maps nothing until the first allocation.
     pub fn new() -> Heap {
         Heap::with_config(HeapConfig::default())
@@ -225,6 +229,29 @@ impl Heap {
         let payload = unsafe { NonNull::new_unchecked(chunk.payload() as *mut u8) };
         // SAFETY: `chunk` was just allocated.
         Ok((payload, usable(unsafe { chunk.size() })))
+    }
+
+    /// Whether a chunk of `size` bytes can be placed without committing or
+    /// mapping memory: some free chunk fits, or the top is large enough.
+    pub(crate) fn fits_without_growth(&self, size: usize) -> bool {
+        // SAFETY: the heap's invariants hold between calls.
+        unsafe {
+            (!self.top.is_none() && self.top.size() >= size.saturating_add(MIN_CHUNK))
+                || self.config.policy.select(&self.bins, size, self.rover).is_some()
+        }
+    }
+
+    /// A size that a chunk can be placed at without growing the heap: what
+    /// the top holds beyond its minimum, or the size of a chunk in the
+    /// highest non-empty bin, whichever is larger (0 if neither).
+    pub(crate) fn placeable_without_growth(&self) -> usize {
+        // SAFETY: the heap's invariants hold between calls, so the top and
+        // every binned chunk are chunks in committed memory.
+        unsafe {
+            let top = if self.top.is_none() { 0 } else { self.top.size().saturating_sub(2 * MIN_CHUNK) };
+            let binned = self.bins.last_nonempty().map_or(0, |bin| self.bins.head(bin).size());
+            top.max(binned)
+        }
     }
 
     /// Allocates `count` blocks of `size` bytes as one contiguous run (one
@@ -444,7 +471,7 @@ impl Heap {
     unsafe fn grow_top(&mut self, need: usize) -> bool {
         // SAFETY: the top exists, so `segments` is its segment.
         let segment = unsafe { &*self.segments };
-        let Some(added) = segment.grow(self.top.addr() + need + WORD) else {
+        let Some(added) = segment.grow(self.top.addr() + need + WORD, grow_step(self.stats.mapped_bytes)) else {
             return false;
         };
         self.stats.record_map(added);
@@ -463,7 +490,8 @@ impl Heap {
     /// The heap's invariants must hold.
     unsafe fn new_segment(&mut self, need: usize) -> Result<(), AllocError> {
         // The chunk area holds one word of padding, the chunks, and the fence.
-        let segment = Segment::create(self.owner.region(RegionKind::Segment), need + 2 * WORD)
+        let step = grow_step(self.stats.mapped_bytes);
+        let segment = Segment::create(self.owner.region(RegionKind::Segment), need + 2 * WORD, step)
             .ok_or(AllocError::OutOfMemory { size: need })?;
         // SAFETY: the new segment is committed up to its fence; the old top
         // is a chunk of at least MIN_CHUNK bytes followed by its fence.
@@ -493,7 +521,7 @@ impl Heap {
         if top_size <= self.config.trim_threshold {
             return;
         }
-        let Some(keep_end) = os::round_to_pages(self.top.addr() + GROW_STEP + WORD) else {
+        let Some(keep_end) = os::round_to_pages(self.top.addr() + Heap::TRIM_KEEP + WORD) else {
             return;
         };
         if keep_end >= segment.end() {

@@ -5,16 +5,21 @@
 //!
 //! # Memory from the OS
 //!
-//! A heap reserves 4 MiB *segments* of address space with `mmap` and
-//! commits their pages only as its top chunk grows (`segment.rs`); it gives
+//! A heap reserves 4 MiB *segments* of address space with `mmap`, aligned
+//! to their size, and commits their pages only as its top chunk grows, a
+//! 128th of what the heap maps at a time (4-64 KiB; `segment.rs`); it gives
 //! pages back when a free leaves more than the trim threshold (1 MiB) at the
-//! top. The last chunk of the newest segment is the *top* ("wilderness"):
+//! top. The segment header shares its page with the first chunks and the
+//! start bitmap sits at the segment's end, committed as the chunks need it.
+//! The last chunk of the newest segment is the *top* ("wilderness"):
 //! it is in no bin and is carved only when no free chunk fits. When the top
 //! cannot grow within its segment, a new segment is mapped and the old top
 //! becomes an ordinary free chunk. Requests of 256 KiB or more (the huge
 //! threshold) get a mapping of their own, unmapped on free (`huge.rs`).
 //! Every segment and huge mapping is registered, page by page, in a
-//! process-wide radix map (`pagemap.rs`) so any address leads to its owner.
+//! process-wide radix map (`pagemap.rs`) so any address leads to its owner;
+//! segments are also flagged in a one-bit-per-segment map (`segmap.rs`),
+//! which is all the free fast path needs.
 //!
 //! # Chunks and boundary tags (`chunk.rs`)
 //!
@@ -65,17 +70,23 @@
 //! [`Pool`] pre-maps and pre-faults blocks of one size; allocate and free
 //! pop and push a free list in O(1), with no search and no system call.
 //!
-//! # Threads (`shared.rs`, `cache.rs`, `global.rs`)
+//! # Threads (`shared.rs`, `fast.rs`, `cache.rs`, `exchange.rs`, `returns.rs`, `global.rs`)
 //!
 //! [`SharedHeap`] has up to 16 arenas, each a [`Heap`] behind its own lock;
-//! threads are bound to arenas round-robin. In front of them each thread
-//! keeps a cache of small blocks (up to 1 KiB) that serves most
-//! allocations and frees with no lock and no atomic read-modify-write. A
-//! block freed on a thread other than its allocator's goes to the freeing
-//! thread's cache. Overflowing caches push their blocks, in batches, onto a
-//! lock-free stack of the arena that owns them (`returns.rs`): the arena's
-//! thread reuses a batch as a whole cache list on its next refill, and the
-//! arena frees the rest into its heap the next time it is locked.
+//! a thread is bound to the arena with the fewest threads (so a new thread
+//! takes over the arena of one that exited). In front of them each thread
+//! keeps a cache with 103 size classes (16-byte steps to 1 KiB, then eight
+//! per doubling to 32 KiB) holding two magazines each, a loaded one and a
+//! spare. Allocation pops and free pushes the loaded magazine inline in
+//! the caller, with no lock, no atomic read-modify-write and no call.
+//! Magazines move between caches and arenas whole: a refill takes the
+//! spare, or a batch handed back to the thread's arena, or carves a run
+//! from the heap under one lock; a full magazine becomes the spare and the
+//! old spare goes back to its arena's lock-free per-class stack with one
+//! compare-and-swap. A block freed on a thread other than its allocator's
+//! goes to the freeing thread's cache, and its full magazine goes straight
+//! back to the owning arena. Handed-back blocks are freed into the heap
+//! (coalescing) only when the arena would otherwise have to grow.
 //! [`global()`] is the process-wide instance and [`BerthAlloc`] the
 //! `GlobalAlloc` over it.
 //!
@@ -87,8 +98,9 @@
 //! bounds the search) and checks that the block reaches `addr`: any
 //! interior address, such as a conservative stack scan finds, leads to its
 //! block. `free` and `realloc` validate their pointer the same way before
-//! reading any header, so a foreign pointer, an interior pointer or a
-//! double free is reported as an [`AllocError`] in every build.
+//! reading any header (and a block in a cache carries a marker word), so a
+//! foreign pointer, an interior pointer or a double free is reported as an
+//! [`AllocError`] in every build.
 //!
 //! # Statistics (`stats.rs`)
 //!
@@ -122,7 +134,10 @@ mod block;
 mod cache;
 mod check;
 mod chunk;
+mod classes;
 mod error;
+mod exchange;
+mod fast;
 mod global;
 mod heap;
 mod huge;
@@ -131,6 +146,7 @@ mod pagemap;
 mod policy;
 mod pool;
 mod returns;
+mod segmap;
 mod segment;
 mod shared;
 mod starts;

@@ -47,6 +47,22 @@ pub(crate) fn reserve(len: usize) -> Option<usize> {
     mmap(len, libc::PROT_NONE, libc::MAP_NORESERVE)
 }
 
+/// Reserves `len` bytes of address space aligned to `align` (a power of
+/// two, a multiple of the page size): an oversized reservation with the
+/// misaligned ends given back.
+pub(crate) fn reserve_aligned(len: usize, align: usize) -> Option<usize> {
+    let raw = reserve(len.checked_add(align)?)?;
+    let start = raw.next_multiple_of(align);
+    // SAFETY: both ranges are parts of the reservation just made, unused.
+    unsafe {
+        if start > raw {
+            unmap(raw, start - raw);
+        }
+        unmap(start + len, raw + align - start);
+    }
+    Some(start)
+}
+
 /// Makes `[addr, addr + len)` of a reservation readable and writable.
 ///
 /// # Safety

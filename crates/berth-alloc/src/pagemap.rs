@@ -60,7 +60,7 @@ const LEAF_BYTES: usize = LEAF_ENTRIES * size_of::<AtomicUsize>();
 static ROOT: [AtomicPtr<AtomicUsize>; 1 << ROOT_BITS] = [const { AtomicPtr::new(ptr::null_mut()) }; 1 << ROOT_BITS];
 
 /// Root and leaf index of the granule holding `addr`, if the map covers it.
-#[inline]
+#[inline(always)]
 fn split(addr: usize) -> Option<(usize, usize)> {
     if addr >> ADDRESS_BITS != 0 {
         return None;
@@ -70,7 +70,7 @@ fn split(addr: usize) -> Option<(usize, usize)> {
 }
 
 /// The region owning `addr`, or None if no live region of this crate does.
-#[inline]
+#[inline(always)]
 pub(crate) fn lookup(addr: usize) -> Option<ptr::NonNull<Region>> {
     let (root, index) = split(addr)?;
     let leaf = ROOT[root].load(Ordering::Acquire);

@@ -61,6 +61,18 @@ impl Segment {
         self.bitmap_word(word).load(Ordering::Relaxed) & (1 << bit) != 0
     }
 
+    /// Whether an allocated block's payload starts exactly at `addr`, for
+    /// any address at all: it must be 16-aligned and inside the committed
+    /// chunk area before the bitmap is consulted.
+    #[inline(always)]
+    pub(crate) fn is_block_start(&self, addr: usize) -> bool {
+        // No payload starts at `chunks` itself (the first chunk's header is
+        // there), so offset 0 fails the bit test and one unsigned comparison
+        // bounds the rest; it fails for addresses below `chunks` too.
+        let offset = addr.wrapping_sub(self.chunks);
+        addr.is_multiple_of(ALIGNMENT) && offset < self.len() && self.is_start(addr)
+    }
+
     /// The highest block start at or below `addr` (inside the committed
     /// chunk area).
     pub(crate) fn start_at_or_before(&self, addr: usize) -> Option<usize> {

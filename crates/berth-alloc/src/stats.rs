@@ -9,6 +9,8 @@
 
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 
+use crate::chunk::WORD;
+
 /// A snapshot of a heap's statistics.
 ///
 /// "Live" bytes are the usable bytes of allocated blocks (what callers may
@@ -84,34 +86,47 @@ impl Stats {
 }
 
 /// One thread's operations not yet folded into the shared [`Totals`].
-/// `live` is signed: a thread may free more than it allocated.
+///
+/// Live bytes are kept as `held`: live bytes plus one word for every block
+/// allocated and minus one for every block freed, i.e. the net change in
+/// chunk sizes. The fast paths know a block's chunk size, so counting it is
+/// one add, and the words are taken off again when the counters are folded.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) allocations: u64,
     pub(crate) frees: u64,
     pub(crate) reallocations: u64,
     pub(crate) requested: u64,
-    pub(crate) live: isize,
+    /// Signed: a thread may free more than it allocated.
+    pub(crate) held: isize,
 }
 
 impl Counters {
-    pub(crate) const ZERO: Counters = Counters { allocations: 0, frees: 0, reallocations: 0, requested: 0, live: 0 };
+    pub(crate) const ZERO: Counters = Counters { allocations: 0, frees: 0, reallocations: 0, requested: 0, held: 0 };
 
+    #[inline]
     pub(crate) fn alloc(requested: usize, usable: usize) -> Counters {
-        Counters { allocations: 1, requested: requested as u64, live: usable as isize, ..Counters::ZERO }
+        Counters { allocations: 1, requested: requested as u64, held: (usable + WORD) as isize, ..Counters::ZERO }
     }
 
+    #[inline]
     pub(crate) fn free(usable: usize) -> Counters {
-        Counters { frees: 1, live: -(usable as isize), ..Counters::ZERO }
+        Counters { frees: 1, held: -((usable + WORD) as isize), ..Counters::ZERO }
     }
 
+    #[inline]
     pub(crate) fn realloc(requested: usize, old_usable: usize, new_usable: usize) -> Counters {
         Counters {
             reallocations: 1,
             requested: requested as u64,
-            live: new_usable as isize - old_usable as isize,
+            held: new_usable as isize - old_usable as isize,
             ..Counters::ZERO
         }
+    }
+
+    /// The net change in live bytes.
+    pub(crate) fn live(&self) -> isize {
+        self.held - (self.allocations as isize - self.frees as isize) * WORD as isize
     }
 
     /// Whether enough has accumulated to fold into the totals: bounded
@@ -121,7 +136,7 @@ impl Counters {
     pub(crate) fn is_due(&self) -> bool {
         const OPERATIONS: u64 = 256;
         const BYTES: isize = 64 << 10;
-        self.allocations + self.frees + self.reallocations >= OPERATIONS || self.live.abs() >= BYTES
+        self.allocations + self.frees + self.reallocations >= OPERATIONS || self.live().abs() >= BYTES
     }
 
     #[inline]
@@ -130,7 +145,7 @@ impl Counters {
         self.frees += other.frees;
         self.reallocations += other.reallocations;
         self.requested += other.requested;
-        self.live += other.live;
+        self.held += other.held;
     }
 }
 
@@ -168,7 +183,8 @@ impl Totals {
         self.frees.fetch_add(counters.frees, relaxed);
         self.reallocations.fetch_add(counters.reallocations, relaxed);
         self.requested.fetch_add(counters.requested, relaxed);
-        let live = self.live.fetch_add(counters.live, relaxed) + counters.live;
+        let delta = counters.live();
+        let live = self.live.fetch_add(delta, relaxed) + delta;
         self.peak_live.fetch_max(live, relaxed);
     }
 

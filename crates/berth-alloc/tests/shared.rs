@@ -83,7 +83,10 @@ fn statistics_count_what_the_program_sees() {
     let stats = heap.stats();
     assert_eq!(stats.allocations, 102);
     assert_eq!(stats.requested_bytes, 100 * 24 + 5000 + (1 << 20));
-    assert_eq!(stats.live_bytes, 100 * 24 + 5000 + heap.owner_of(addr(huge)).unwrap().size);
+    // Live bytes are usable bytes: a mid-size request is rounded up to its class.
+    let usable = |block| heap.owner_of(addr(block)).unwrap().size;
+    assert_eq!(usable(large), 5112, "5000 bytes take a chunk of 5120");
+    assert_eq!(stats.live_bytes, 100 * 24 + usable(large) + usable(huge));
     assert!(stats.mapped_bytes > 1 << 20);
     small.into_iter().for_each(|block| heap.free(block).unwrap());
     heap.free(large).unwrap();
@@ -110,5 +113,56 @@ fn aligned_and_reallocated_blocks() {
     assert_eq!(stats.reallocations, 1);
     assert_eq!(stats.live_blocks(), 1);
     heap.free(grown).unwrap();
+    heap.check_heap().unwrap();
+}
+
+#[test]
+fn realloc_keeps_a_block_that_still_fits_and_moves_one_that_does_not() {
+    let heap = fresh();
+    let block = heap.alloc(100).unwrap();
+    let usable = heap.owner_of(addr(block)).unwrap().size;
+    // SAFETY: the block has `usable` bytes.
+    unsafe { block.as_ptr().write_bytes(9, usable) };
+    assert_eq!(heap.realloc(block, usable).unwrap(), block, "still fits");
+    assert_eq!(heap.realloc(block, usable / 2 + 1).unwrap(), block, "not twice too big");
+    let shrunk = heap.realloc(block, usable / 2).unwrap();
+    assert_ne!(shrunk, block, "twice too big: moved to a smaller class");
+    let grown = heap.realloc(shrunk, 3000).unwrap();
+    // SAFETY: the first `usable / 2` bytes were copied along.
+    assert!(unsafe { std::slice::from_raw_parts(grown.as_ptr(), usable / 2) }.iter().all(|&b| b == 9));
+    let stats = heap.stats();
+    assert_eq!((stats.reallocations, stats.allocations, stats.frees), (4, 3, 2));
+    assert_eq!(stats.live_bytes, heap.owner_of(addr(grown)).unwrap().size);
+    assert_eq!(heap.free(shrunk), Err(AllocError::DoubleFree { addr: addr(shrunk) }), "the moved-from block is cached");
+    heap.free(grown).unwrap();
+    heap.check_heap().unwrap();
+}
+
+#[test]
+fn mid_size_blocks_are_cached_by_class() {
+    let heap = fresh();
+    let block = heap.alloc(5000).unwrap();
+    heap.free(block).unwrap();
+    assert_eq!(heap.alloc(4900).unwrap(), block, "5000 and 4900 bytes share the 5120-byte class");
+    let large = heap.alloc(40_000).unwrap();
+    heap.free(large).unwrap();
+    assert_eq!(heap.free(large), Err(AllocError::DoubleFree { addr: addr(large) }), "freed into the heap");
+    heap.check_heap().unwrap();
+}
+
+#[test]
+fn returned_blocks_are_freed_into_the_heap_before_it_grows() {
+    let heap = fresh();
+    let blocks: Vec<_> = (0..2000).map(|_| heap.alloc(1000).unwrap()).collect();
+    // Freed in allocation order: all but the last magazines' worth go back to
+    // the arena as batches, still allocated as far as its heap knows.
+    blocks.into_iter().for_each(|block| heap.free(block).unwrap());
+    let mapped = heap.stats().mapped_bytes;
+    // Blocks too large to cache need the heap, which must free the returned
+    // batches (coalescing them) rather than map more.
+    let large: Vec<_> = (0..8).map(|_| heap.alloc(200_000).unwrap()).collect();
+    assert!(heap.stats().mapped_bytes <= mapped, "{} > {mapped}", heap.stats().mapped_bytes);
+    heap.check_heap().unwrap();
+    large.into_iter().for_each(|block| heap.free(block).unwrap());
     heap.check_heap().unwrap();
 }
