@@ -1,4 +1,5 @@
-//! Times each front-end phase on a generated program, best of 7 runs:
+//! Times each front-end phase, and the escape analysis after it, on a
+//! generated program, best of 7 runs:
 //! `cargo run --release -p berth-benches --example phases [LINES]`.
 //! (The criterion benchmark `frontend` is the reference figure; this shows
 //! where the time goes.)
@@ -10,6 +11,7 @@ fn main() {
     let source = berth_benches::generate::program(lines);
     let n = source.lines().count();
     let mut best = [Duration::MAX; 4];
+    let mut escape = Duration::MAX;
     for _ in 0..7 {
         let mut times = [Duration::ZERO; 4];
         let t = Instant::now();
@@ -19,8 +21,11 @@ fn main() {
         let checked = berth_types::check(&module);
         times[1] = t.elapsed();
         let t = Instant::now();
-        let ir = berth_ir::lower(checked.program.expect("valid"), &source);
+        let mut ir = berth_ir::lower(checked.program.expect("valid"), &source);
         times[2] = t.elapsed();
+        let t = Instant::now();
+        berth_escape::analyze(&mut ir);
+        escape = escape.min(t.elapsed());
         let t = Instant::now();
         drop(module);
         drop(ir);
@@ -38,4 +43,5 @@ fn main() {
         best[3],
         n as f64 / total.as_secs_f64()
     );
+    println!("escape analysis {escape:?} = {:.0} lines/s", n as f64 / escape.as_secs_f64());
 }

@@ -18,6 +18,10 @@ const MAX_CHUNK: usize = 64 << 20;
 #[derive(Default)]
 pub struct Arena {
     chunks: Vec<(usize, usize)>,
+    /// The last chunk given back, kept for the next growth: a loop that
+    /// releases the arena every iteration and crosses a chunk boundary
+    /// would otherwise take a chunk from the heap and free it each time.
+    spare: Option<(usize, usize)>,
 }
 
 impl ThreadContext {
@@ -28,12 +32,21 @@ impl ThreadContext {
             self.arena_top += size;
             return at;
         }
-        let previous = self.arena.chunks.last().map_or(0, |&(s, e)| e - s);
-        let chunk = (previous * 2).clamp(FIRST_CHUNK, MAX_CHUNK).max(size.next_power_of_two());
-        let start = memory::alloc_raw(chunk);
-        self.arena.chunks.push((start, start + chunk));
+        let (start, end) = match self.arena.spare.take() {
+            Some((s, e)) if e - s >= size => (s, e),
+            spare => {
+                if let Some((s, _)) = spare {
+                    memory::free_raw(s);
+                }
+                let previous = self.arena.chunks.last().map_or(0, |&(s, e)| e - s);
+                let chunk = (previous * 2).clamp(FIRST_CHUNK, MAX_CHUNK).max(size.next_power_of_two());
+                let start = memory::alloc_raw(chunk);
+                (start, start + chunk)
+            }
+        };
+        self.arena.chunks.push((start, end));
         self.arena_top = start + size;
-        self.arena_end = start + chunk;
+        self.arena_end = end;
         start
     }
 
@@ -43,8 +56,8 @@ impl ThreadContext {
     }
 
     /// Frees everything allocated after `mark`: chunks newer than the one
-    /// holding the mark go back to the heap; the first chunk is kept for
-    /// the next frames.
+    /// holding the mark go back to the heap, except the one kept as the
+    /// spare; the first chunk is kept for the next frames.
     pub fn arena_release(&mut self, mark: usize) {
         while let Some(&(start, end)) = self.arena.chunks.last() {
             if (start..=end).contains(&mark) {
@@ -59,7 +72,9 @@ impl ThreadContext {
                 return;
             }
             self.arena.chunks.pop();
-            memory::free_raw(start);
+            if let Some((older, _)) = self.arena.spare.replace((start, end)) {
+                memory::free_raw(older);
+            }
         }
     }
 }
