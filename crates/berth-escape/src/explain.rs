@@ -9,6 +9,7 @@ use cranelift_entity::SecondaryMap;
 use crate::escape::{Escapes, Reason};
 use crate::graph::{Graph, Obj, ObjId, Root, Slot};
 use crate::summary::Summary;
+use crate::threads::Unjoined;
 
 /// One step of an explanation.
 #[derive(Clone, PartialEq, Debug)]
@@ -63,11 +64,24 @@ pub fn param_name(g: &Graph, i: u32) -> String {
     g.func.param_names.get(i as usize).cloned().unwrap_or_else(|| format!("#{i}"))
 }
 
-/// "passed to `f` as parameter `p`", for the caller's side of a call.
+/// "passed to `f` as parameter `p`", for the caller's side of a call (or
+/// of a `spawn` that is joined).
 pub fn passed_to(g: &Graph, inst: Inst, callee: FuncId, param: u32) -> Step {
     let callee_func = &g.module.funcs[callee];
     let name = callee_func.param_names.get(param as usize).cloned().unwrap_or_default();
-    Step::new(g, inst, format!("passed to `{}` as parameter `{name}`", callee_func.name))
+    let to = match g.func.dfg.insts[inst].kind {
+        berth_ir::instructions::InstKind::Spawn { .. } => {
+            format!("a new thread running `{}` (joined on every path)", callee_func.name)
+        }
+        _ => format!("`{}`", callee_func.name),
+    };
+    Step::new(g, inst, format!("passed to {to} as parameter `{name}`"))
+}
+
+/// "12:5": where an instruction is in the source.
+fn at(g: &Graph, inst: Inst) -> String {
+    let (line, col) = g.module.positions.line_col(g.func.dfg.insts[inst].span);
+    format!("{line}:{col}")
 }
 
 /// The steps from `obj` to the root that makes it escape (empty if it does
@@ -83,7 +97,26 @@ pub fn chain(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summ
                 let what = match root {
                     Root::Global(global) => format!("is stored into global `{}`", g.module.globals[*global].name),
                     Root::Send => "is sent to the outbox, which keeps it".to_string(),
-                    Root::Spawn(f) => format!("is passed to a new thread running `{}`", g.module.funcs[*f].name),
+                    Root::Spawn(f, why) => {
+                        let thread = format!("is passed to a new thread running `{}`", g.module.funcs[*f].name);
+                        match why {
+                            Unjoined::Exit(exit) => {
+                                let exit_span = g.func.dfg.insts[*exit].span;
+                                let exit_name = if g.module.positions.starts_with(exit_span, "return") {
+                                    "the return".to_string()
+                                } else {
+                                    format!("the end of `{func}`")
+                                };
+                                format!("{thread}, which is not joined before {exit_name} at {}", at(g, *exit))
+                            }
+                            Unjoined::SpawnsAgain => {
+                                format!("{thread}, which is not joined before the spawn runs again")
+                            }
+                            Unjoined::HandleUsed(used) => {
+                                format!("{thread}, whose handle is used at {} other than by `join`", at(g, *used))
+                            }
+                        }
+                    }
                 };
                 steps.push(Step::new(g, *inst, format!("{subject} {what}")));
                 break;

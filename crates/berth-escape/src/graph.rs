@@ -24,6 +24,7 @@ use berth_types::hir::{FuncId, GlobalId};
 use cranelift_entity::SecondaryMap;
 
 use crate::bitset::BitSet;
+use crate::threads::{self, Unjoined};
 
 /// Index of an abstract object within one function's graph.
 pub type ObjId = usize;
@@ -73,7 +74,8 @@ pub enum Slot {
 pub enum Root {
     Global(GlobalId),
     Send,
-    Spawn(FuncId),
+    /// A thread that may outlive the frame, and why.
+    Spawn(FuncId, Unjoined),
 }
 
 #[derive(Clone, Debug)]
@@ -298,11 +300,18 @@ impl<'m> Graph<'m> {
             InstKind::ListDir(_) | InstKind::DirName(_) => self.add(result.expect("has a result"), OUTSIDE),
             InstKind::GlobalSet(g, value) => self.escape(*value, Root::Global(*g), inst),
             InstKind::Send(value) => self.escape(*value, Root::Send, inst),
-            InstKind::Spawn { func, args } => {
-                for &a in args {
-                    self.escape(a, Root::Spawn(*func), inst);
+            // A thread joined before the frame ends is a call that runs
+            // elsewhere: its function's summary says what it keeps.
+            InstKind::Spawn { func, args } => match threads::joined(self.func, inst) {
+                Ok(()) => {
+                    self.constraints.push(Constraint::Call { inst, callee: *func, args: args.clone(), result: None })
                 }
-            }
+                Err(why) => {
+                    for &a in args {
+                        self.escape(a, Root::Spawn(*func, why), inst);
+                    }
+                }
+            },
             InstKind::Call { func, args } => {
                 self.constraints.push(Constraint::Call { inst, callee: *func, args: args.clone(), result });
             }
@@ -355,6 +364,9 @@ fn reference_slots(module: &Module, ty: berth_types::TypeId) -> Vec<Slot> {
             .map(|(i, _)| Slot::Field(i as u32))
             .collect(),
         Ty::Array(elem) if holds_references(module, elem) => vec![Slot::Elem],
+        // An enum parameter's object stands for its payload objects, of
+        // any struct or array type: their slots are not told apart.
+        Ty::Enum(_) => vec![Slot::Any],
         _ => Vec::new(),
     }
 }

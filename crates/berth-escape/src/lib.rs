@@ -22,10 +22,13 @@
 //! set: reassigning never makes the new object escape because the old one
 //! did.
 //!
-//! Escape spreads from roots — stores into globals, `send`, `spawn`,
-//! arguments of callee parameters that escape, stores into objects that are
-//! not this function's, and `return` — to everything reachable from them
-//! ([`escape`]). A site whose objects may escape is `heap`; so are objects
+//! Escape spreads from roots — stores into globals, `send`, `spawn` of a
+//! thread that is not joined on every path ([`threads`]; a joined one is a
+//! call), arguments of callee parameters that escape, stores into objects
+//! that are not this function's, and `return` — to everything reachable
+//! from them ([`escape`]). A summary also makes a parameter's object escape
+//! when an object this function hands to its caller holds it: that object
+//! is on the heap, and the caller cannot see into it ([`summary`]). A site whose objects may escape is `heap`; so are objects
 //! too large for the stack and arrays that may grow outside the frame. The
 //! others stay in the frame ([`decide`]): a stack slot if at most one
 //! object of the site is live at a time (it is not in a loop, or nothing
@@ -66,6 +69,7 @@ mod loops;
 pub mod report;
 mod solve;
 mod summary;
+mod threads;
 
 use std::collections::HashMap;
 
@@ -132,10 +136,11 @@ pub fn analyze(module: &mut Module) -> Analysis {
                 g.solve(&summaries);
                 let escapes = escape::Escapes::compute(&g, &summaries);
                 let summary = summary::Summary::compute(&g, &escapes, &summaries);
-                if summary != summaries[f] {
-                    summaries[f] = summary;
-                    changed = true;
-                }
+                // Only the effects decide the fixpoint: the explanations of a
+                // recursive function quote its own summary, so their text
+                // would grow with every round.
+                changed |= !summary.same_effects(&summaries[f]);
+                summaries[f] = summary;
                 // The decisions of the last round stand: that round saw the
                 // final summaries.
                 per_function.insert(f, decide::decide(&g, &escapes, &summaries));

@@ -67,6 +67,14 @@ impl Graph<'_> {
                             changed |= self.store(obj, slot, &stored, *inst);
                         }
                     }
+                    let mut outside = BitSet::default();
+                    outside.insert(OUTSIDE);
+                    for &(depth, slot) in &effect.receives_outside {
+                        let targets: Vec<ObjId> = self.at_depth(arg, depth).iter().collect();
+                        for obj in targets {
+                            changed |= self.store(obj, slot, &outside, *inst);
+                        }
+                    }
                 }
                 if summary.returns_outside
                     && let Some(r) = result.filter(|&r| self.tracked[r])
@@ -81,8 +89,16 @@ impl Graph<'_> {
 
     /// What a load from `slot` of `obj` may yield: the slot and whatever
     /// was stored where the slot was not known. Collapsed objects have only
-    /// their "any" slot.
+    /// their "any" slot. A load from "any" slot (a callee's view of an
+    /// object it cannot tell the fields of) may yield any of them.
     fn load(&self, obj: ObjId, slot: Slot) -> BitSet {
+        if slot == Slot::Any {
+            let mut all = BitSet::default();
+            for members in self.slots[obj].values() {
+                all.union_with(members);
+            }
+            return all;
+        }
         let mut out = self.slot(obj, Slot::Any);
         if self.objs[obj].field_sensitive() {
             out.union_with(&self.slot(obj, slot));

@@ -22,7 +22,7 @@ pub enum Depth {
     Content,
 }
 
-#[derive(Clone, Default, PartialEq, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Summary {
     pub params: Vec<ParamEffect>,
     /// The result may be an object that is not one of the arguments'
@@ -31,7 +31,7 @@ pub struct Summary {
     pub returns_outside: bool,
 }
 
-#[derive(Clone, Default, PartialEq, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct ParamEffect {
     /// The argument's objects that escape, by depth; the steps say how, in
     /// this function's terms.
@@ -40,8 +40,12 @@ pub struct ParamEffect {
     pub to_return: Vec<Depth>,
     /// `(depth, j, target depth, slot)`: the argument's objects at `depth`
     /// may be stored into `slot` of parameter `j`'s objects at the target
-    /// depth.
+    /// depth (`j` may be this parameter itself).
     pub into: Vec<(Depth, u32, Depth, Slot)>,
+    /// `(depth, slot)`: an object that is not one of the arguments' (made
+    /// here, a global's, or from outside) may be stored into `slot` of the
+    /// argument's objects at `depth`: to the caller, an outside object.
+    pub receives_outside: Vec<(Depth, Slot)>,
 }
 
 impl ParamObjs {
@@ -56,6 +60,20 @@ impl ParamObjs {
 }
 
 impl Summary {
+    /// Whether two summaries say the same, explanations aside.
+    pub fn same_effects(&self, other: &Summary) -> bool {
+        let effects = |s: &Summary| {
+            s.params
+                .iter()
+                .map(|p| {
+                    let escapes: Vec<Depth> = p.escapes.iter().map(|(d, _)| *d).collect();
+                    (escapes, p.to_return.clone(), p.into.clone(), p.receives_outside.clone())
+                })
+                .collect::<Vec<_>>()
+        };
+        self.returns_outside == other.returns_outside && effects(self) == effects(other)
+    }
+
     pub fn compute(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summary>) -> Summary {
         let mut returned = BitSet::default();
         for c in &g.constraints {
@@ -63,6 +81,18 @@ impl Summary {
                 returned.union_with(&g.reach_stored(&g.pts[*src]));
             }
         }
+        // Objects of this function that reach the caller (returned, or
+        // stored into the caller's objects) are heap objects the caller
+        // cannot see into: a parameter's object held by one must be on the
+        // heap too (a pointer to a stack object is never stored in the
+        // heap), whatever the caller does with it.
+        let mut exported = BitSet::default();
+        for (obj, kind) in g.objs.iter().enumerate() {
+            if matches!(kind, Obj::Site(_)) && escapes.state[obj].is_some() {
+                exported.insert(obj);
+            }
+        }
+        let held = g.reach_stored(&exported);
         let params = (0..g.params.len())
             .map(|i| {
                 let objs = &g.params[i];
@@ -70,14 +100,17 @@ impl Summary {
                 for (obj, depth) in objs.by_depth() {
                     // An object marked only because a shallower one of the
                     // same parameter escapes adds nothing for the caller.
-                    if let Some((Level::Global, reason)) = &escapes.state[obj]
-                        && !is_link(reason)
-                    {
+                    let escapes_here = match &escapes.state[obj] {
+                        Some((Level::Global, reason)) => !is_link(reason),
+                        Some(_) => held.contains(obj),
+                        None => false,
+                    };
+                    if escapes_here {
                         effect.escapes.push((depth, crate::explain::chain(g, escapes, summaries, obj)));
                     }
                 }
                 effect.to_return = minimal(objs, &returned);
-                for (j, target) in g.params.iter().enumerate().filter(|&(j, _)| j != i) {
+                for (j, target) in g.params.iter().enumerate() {
                     for (target_obj, target_depth) in target.by_depth() {
                         for (&slot, members) in &g.slots[target_obj] {
                             let stored: BitSet = members
@@ -89,6 +122,9 @@ impl Summary {
                                 });
                             for depth in minimal(objs, &g.reach_stored(&stored)) {
                                 effect.into.push((depth, j as u32, target_depth, slot));
+                            }
+                            if j == i && stored.iter().any(|m| g.objs[m].param().is_none()) {
+                                effect.receives_outside.push((target_depth, slot));
                             }
                         }
                     }

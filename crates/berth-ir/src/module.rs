@@ -41,6 +41,11 @@ impl Positions {
     pub fn line_col(&self, span: Span) -> (u32, u32) {
         self.lines.line_col(&self.text, span.start)
     }
+
+    /// Whether the source text at a span's start is `word`.
+    pub fn starts_with(&self, span: Span, word: &str) -> bool {
+        self.text.get(span.start as usize..).is_some_and(|rest| rest.starts_with(word))
+    }
 }
 
 impl Module {
