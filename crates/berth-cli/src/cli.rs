@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(name = "berth", version, about = "The Berth compiler: escape analysis you can read")]
@@ -20,9 +20,8 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum)]
         stage: Stage,
-        /// Turn the escape analysis off (everything on the heap).
-        #[arg(long)]
-        no_escape: bool,
+        #[command(flatten)]
+        passes: Passes,
     },
     /// Compile a program and run it.
     Run {
@@ -30,9 +29,8 @@ pub enum Command {
         /// Print allocation statistics to stderr.
         #[arg(long)]
         stats: bool,
-        /// Turn the escape analysis off (everything on the heap).
-        #[arg(long)]
-        no_escape: bool,
+        #[command(flatten)]
+        passes: Passes,
         /// Arguments for the program.
         #[arg(last = true)]
         args: Vec<String>,
@@ -42,9 +40,8 @@ pub enum Command {
         file: PathBuf,
         #[arg(short = 'o')]
         output: PathBuf,
-        /// Turn the escape analysis off (everything on the heap).
-        #[arg(long)]
-        no_escape: bool,
+        #[command(flatten)]
+        passes: Passes,
     },
     /// Explain where each allocation site's objects live, and why.
     Escape {
@@ -57,10 +54,20 @@ pub enum Command {
         /// Verify the program's `//~` annotations.
         #[arg(long)]
         check: bool,
-        /// Turn the escape analysis off (everything on the heap).
-        #[arg(long)]
-        no_escape: bool,
+        #[command(flatten)]
+        passes: Passes,
     },
+}
+
+/// The passes every command that compiles can turn off, to compare.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct Passes {
+    /// Turn the escape analysis off (everything on the heap).
+    #[arg(long)]
+    pub no_escape: bool,
+    /// Turn the inliner off.
+    #[arg(long)]
+    pub no_inline: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +76,7 @@ pub enum Stage {
     Ast,
     /// The SSA IR right after lowering.
     Ir,
-    /// The IR after optimisation.
+    /// The IR after inlining, constant folding and dead-code removal.
     Opt,
     /// The IR with each allocation's storage decided.
     Escape,

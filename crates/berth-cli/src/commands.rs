@@ -6,32 +6,30 @@ use berth_escape::Analysis;
 use berth_syntax::ast;
 use berth_types::hir;
 
-use crate::cli::{Cli, Command, Format, Stage};
+use crate::cli::{Cli, Command, Format, Passes, Stage};
 use crate::source::Source;
 
 /// The program has errors (already reported), or `--check` found
 /// mismatches.
 const FAILED: u8 = 1;
-/// The stage exists on the command line but is not built yet.
-const NOT_BUILT: u8 = 2;
 /// A bug in the compiler.
 const INTERNAL: u8 = 101;
 
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Check { file } => Source::load(&file).and_then(|s| check(&s).map(|_| ())),
-        Command::Dump { file, stage, no_escape } => Source::load(&file).and_then(|s| dump(&s, stage, no_escape)),
-        Command::Run { file, stats, no_escape, .. } => {
-            match Source::load(&file).and_then(|s| compile(&s, no_escape).map(|(m, _)| (s, m))) {
+        Command::Dump { file, stage, passes } => Source::load(&file).and_then(|s| dump(&s, stage, passes)),
+        Command::Run { file, stats, passes, .. } => {
+            match Source::load(&file).and_then(|s| compile(&s, passes).map(|(m, _)| (s, m))) {
                 Ok((source, module)) => return run_jit(&source, &module, stats),
                 Err(()) => Err(()),
             }
         }
-        Command::Build { file, output, no_escape } => Source::load(&file)
-            .and_then(|s| compile(&s, no_escape).map(|(m, _)| (s, m)))
+        Command::Build { file, output, passes } => Source::load(&file)
+            .and_then(|s| compile(&s, passes).map(|(m, _)| (s, m)))
             .and_then(|(s, m)| build(&s, &m, &output)),
-        Command::Escape { file, verbose, format, check, no_escape } => {
-            Source::load(&file).and_then(|s| escape(&s, verbose, format, check, no_escape))
+        Command::Escape { file, verbose, format, check, passes } => {
+            Source::load(&file).and_then(|s| escape(&s, verbose, format, check, passes))
         }
     };
     match outcome {
@@ -64,11 +62,24 @@ fn lower(source: &Source) -> Result<berth_ir::Module, ()> {
     Ok(berth_ir::lower(program, &source.text))
 }
 
-/// Lowers and decides where every allocation lives (on the heap for all of
-/// them with `--no-escape`).
-fn compile(source: &Source, no_escape: bool) -> Result<(berth_ir::Module, Analysis), ()> {
+/// Lowers and optimises (without inlining with `--no-inline`).
+fn optimize(source: &Source, passes: Passes) -> Result<berth_ir::Module, ()> {
     let mut module = lower(source)?;
-    let analysis = if no_escape { berth_escape::disabled(&mut module) } else { berth_escape::analyze(&mut module) };
+    berth_opt::optimize(&mut module, berth_opt::Options { inline: !passes.no_inline });
+    if cfg!(debug_assertions)
+        && let Err(errors) = berth_ir::verify_module(&module)
+    {
+        panic!("the IR after optimisation is invalid:\n{}", errors.join("\n"));
+    }
+    Ok(module)
+}
+
+/// Optimises and decides where every allocation lives (on the heap for
+/// all of them with `--no-escape`).
+fn compile(source: &Source, passes: Passes) -> Result<(berth_ir::Module, Analysis), ()> {
+    let mut module = optimize(source, passes)?;
+    let analysis =
+        if passes.no_escape { berth_escape::disabled(&mut module) } else { berth_escape::analyze(&mut module) };
     if cfg!(debug_assertions)
         && let Err(errors) = berth_ir::verify_module(&module)
     {
@@ -121,8 +132,8 @@ fn print_stats() {
 
 /// `berth escape`: the decisions, or (`--check`) their agreement with the
 /// source's `//~` annotations.
-fn escape(source: &Source, verbose: bool, format: Format, check: bool, no_escape: bool) -> Result<(), ()> {
-    let (module, analysis) = compile(source, no_escape)?;
+fn escape(source: &Source, verbose: bool, format: Format, check: bool, passes: Passes) -> Result<(), ()> {
+    let (module, analysis) = compile(source, passes)?;
     if check {
         let (mismatches, checked) = berth_escape::annotations::check(&module, &analysis, &source.text);
         for m in &mismatches {
@@ -142,7 +153,7 @@ fn escape(source: &Source, verbose: bool, format: Format, check: bool, no_escape
     Ok(())
 }
 
-fn dump(source: &Source, stage: Stage, no_escape: bool) -> Result<(), ()> {
+fn dump(source: &Source, stage: Stage, passes: Passes) -> Result<(), ()> {
     match stage {
         Stage::Ast => {
             let module = parse(source)?;
@@ -152,12 +163,16 @@ fn dump(source: &Source, stage: Stage, no_escape: bool) -> Result<(), ()> {
             let module = lower(source)?;
             print!("{}", berth_ir::print_module(&module));
         }
+        Stage::Opt => {
+            let module = optimize(source, passes)?;
+            print!("{}", berth_ir::print_module(&module));
+        }
         Stage::Escape => {
-            let (module, _) = compile(source, no_escape)?;
+            let (module, _) = compile(source, passes)?;
             print!("{}", berth_ir::print_module(&module));
         }
         Stage::Clif => {
-            let (module, _) = compile(source, no_escape)?;
+            let (module, _) = compile(source, passes)?;
             match berth_codegen::clif_text(&module) {
                 Ok(text) => print!("{text}"),
                 Err(e) => {
@@ -165,11 +180,6 @@ fn dump(source: &Source, stage: Stage, no_escape: bool) -> Result<(), ()> {
                     return Err(());
                 }
             }
-        }
-        Stage::Opt => {
-            check(source)?;
-            eprintln!("error: `--stage opt` is not built yet: it needs the optimiser (issue 6)");
-            std::process::exit(i32::from(NOT_BUILT));
         }
     }
     Ok(())

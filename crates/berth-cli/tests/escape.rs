@@ -1,6 +1,7 @@
 //! The annotated escape cases in `tests/escape/`: every `//~` annotation
-//! must match the analysis (`berth escape --check`), and every case must
-//! print the same with the analysis on and off, through the JIT and as an
+//! must match the analysis (`berth escape --check`, with the flags of a
+//! `// flags:` line), and every case must print the same with the
+//! analysis on and off and the inliner off, through the JIT and as an
 //! executable.
 
 mod common;
@@ -21,8 +22,19 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
+/// `berth escape --check`, with the flags of the file's `// flags:` line
+/// if it has one (cases about summaries use `--no-inline`, so the calls
+/// they are about stay calls).
 fn annotations(path: &str) -> Result<(), String> {
-    let output = berth(&["escape", "--check", path]);
+    let source = std::fs::read_to_string(common::workspace().join(path)).map_err(|e| e.to_string())?;
+    let flags: Vec<&str> = source
+        .lines()
+        .find_map(|l| l.strip_prefix("// flags:"))
+        .map(|f| f.split_whitespace().collect())
+        .unwrap_or_default();
+    let mut args = vec!["escape", "--check", path];
+    args.extend(flags);
+    let output = berth(&args);
     assert_no_crash(&output, path)?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());

@@ -1,6 +1,7 @@
-//! Every program in `examples/` type-checks; its IR, its IR after the
-//! escape analysis and the analysis's explanations (`berth escape -v`)
-//! match the snapshots in `tests/snapshots/{ir,escape-ir,escape}/`; and it
+//! Every program in `examples/` type-checks; its IR, its IR after
+//! inlining and folding, its IR after the escape analysis and the
+//! analysis's explanations (`berth escape -v`) match the snapshots in
+//! `tests/snapshots/{ir,opt,escape-ir,escape}/`; and it
 //! prints the output written in its closing `// expected output:` comment,
 //! through the JIT and as a standalone executable, with the analysis on
 //! and off.
@@ -17,7 +18,12 @@ fn main() {
         let name = stem(&path);
         let (n, p) = (name.clone(), path.clone());
         trials.push(Trial::test(format!("ir::{name}"), move || catching(move || example(&n, &p))));
-        for (suite, args) in [("escape-ir", &["dump", "--stage", "escape"][..]), ("escape", &["escape", "-v"][..])] {
+        let suites = [
+            ("opt", &["dump", "--stage", "opt"][..]),
+            ("escape-ir", &["dump", "--stage", "escape"][..]),
+            ("escape", &["escape", "-v"][..]),
+        ];
+        for (suite, args) in suites {
             let (n, p) = (name.clone(), path.clone());
             trials
                 .push(Trial::test(format!("{suite}::{name}"), move || catching(move || snapshot(suite, &n, &p, args))));

@@ -134,10 +134,20 @@ impl Escapes {
         }
     }
 
+    /// Marks an object, unless already marked. A reason that is only a
+    /// link between a parameter's objects gives way to a real one at the
+    /// same level: summaries keep only real escapes, and one found first
+    /// through a link must not hide one the code causes.
     fn mark(&mut self, queue: &mut VecDeque<ObjId>, obj: ObjId, level: Level, reason: Reason) {
-        if self.state[obj].is_none() {
-            self.state[obj] = Some((level, reason));
-            queue.push_back(obj);
+        match &self.state[obj] {
+            None => {
+                self.state[obj] = Some((level, reason));
+                queue.push_back(obj);
+            }
+            Some((marked, old)) if *marked == level && is_link(old) && !is_link(&reason) => {
+                self.state[obj] = Some((level, reason));
+            }
+            Some(_) => {}
         }
     }
 
@@ -153,4 +163,9 @@ impl Escapes {
             }
         }
     }
+}
+
+/// Whether a reason is only a link between a parameter's objects.
+pub fn is_link(reason: &Reason) -> bool {
+    matches!(reason, Reason::Within { inst: None, .. })
 }

@@ -90,7 +90,13 @@ pub fn chain(g: &Graph, escapes: &Escapes, summaries: &SecondaryMap<FuncId, Summ
     let mut steps = Vec::new();
     let mut current = obj;
     let func = &g.func.name;
+    // A reason replaced by a better one later can close a loop of
+    // containers; each object is explained once.
+    let mut seen = crate::bitset::BitSet::default();
     while let Some((_, reason)) = &escapes.state[current] {
+        if !seen.insert(current) {
+            break;
+        }
         let subject = describe(g, current);
         match reason {
             Reason::Root { root, inst } => {
@@ -175,6 +181,19 @@ fn stored(g: &Graph, inst: Inst, container: ObjId, slot: Slot) -> String {
         Obj::Outside => format!("an object from outside `{}`", g.func.name),
         Obj::Param(_) | Obj::ParamSlot(..) | Obj::Content(_) => {
             format!("{} of `{}`", describe(g, container), g.func.name)
+        }
+        // A global stands for everything reachable from it: the object
+        // stored into may be one it points to rather than the global's own.
+        Obj::Global(global)
+            if !matches!(g.func.dfg.insts[inst].kind, InstKind::Call { .. })
+                && g.func.dfg.value_type(object_operand(g, inst)) != g.module.globals[global].ty =>
+        {
+            let what = match g.module.types.get(g.func.dfg.value_type(object_operand(g, inst))) {
+                berth_types::Ty::Array(_) => "an array",
+                berth_types::Ty::Struct(_) => "a struct",
+                _ => "an object",
+            };
+            format!("{what} reachable from global `{}`", g.module.globals[global].name)
         }
         _ => describe(g, container),
     };

@@ -88,6 +88,8 @@ pub enum Verdict {
     Heap,
     /// A stack slot or the frame arena.
     Stack,
+    /// No storage at all: the site's code never runs.
+    Scalar,
 }
 
 impl Verdict {
@@ -95,6 +97,7 @@ impl Verdict {
         match self {
             Verdict::Heap => "heap",
             Verdict::Stack => "stack",
+            Verdict::Scalar => "scalar",
         }
     }
 }
@@ -167,6 +170,7 @@ pub fn analyze(module: &mut Module) -> Analysis {
             iterations::insert(func, &release);
         }
     }
+    never_created(module, &mut analysis);
     apply(module, &analysis);
     analysis
 }
@@ -174,17 +178,40 @@ pub fn analyze(module: &mut Module) -> Analysis {
 /// `--no-escape`: every site on the heap.
 pub fn disabled(module: &mut Module) -> Analysis {
     let mut analysis = Analysis { sites: SecondaryMap::new() };
-    for (site, data) in module.sites.iter() {
-        let span = data.span;
-        analysis.sites[site] = Some(SiteDecision {
-            storage: Storage::Heap,
-            verdict: Verdict::Heap,
-            reason: "the escape analysis is off (--no-escape)".into(),
-            chain: vec![Step { text: "the escape analysis is off (--no-escape)".into(), span }],
-        });
+    for func in module.funcs.values() {
+        for (_, inst) in func.insts() {
+            if let InstKind::Alloc { site, .. } = func.dfg.insts[inst].kind {
+                let text = "the escape analysis is off (--no-escape)".to_string();
+                let span = module.sites[site].span;
+                analysis.sites[site] = Some(SiteDecision {
+                    storage: Storage::Heap,
+                    verdict: Verdict::Heap,
+                    reason: text.clone(),
+                    chain: vec![Step { text, span }],
+                });
+            }
+        }
     }
+    never_created(module, &mut analysis);
     apply(module, &analysis);
     analysis
+}
+
+/// Decides the sites of the source whose code the optimiser removed (it
+/// cannot run): they create nothing. Removed inlined copies are not sites
+/// of the source; they just go.
+fn never_created(module: &Module, analysis: &mut Analysis) {
+    for (site, data) in module.sites.iter() {
+        if analysis.sites[site].is_none() && data.inlined.is_none() {
+            let text = "never created: the code that creates it cannot run".to_string();
+            analysis.sites[site] = Some(SiteDecision {
+                storage: Storage::Undecided,
+                verdict: Verdict::Scalar,
+                reason: text.clone(),
+                chain: vec![Step { text, span: data.span }],
+            });
+        }
+    }
 }
 
 /// Writes each site's storage into its `alloc` instruction.

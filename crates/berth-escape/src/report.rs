@@ -19,8 +19,15 @@ pub fn text(module: &Module, analysis: &Analysis, file: &str, verbose: bool) -> 
     let mut out = String::new();
     for (site, decision) in in_order(module, analysis) {
         let data = &module.sites[site];
+        let inlined = match inlined_into(module, site) {
+            calls if calls.is_empty() => String::new(),
+            calls => {
+                let calls: Vec<String> = calls.iter().map(|(f, l, c)| format!("`{f}` at {l}:{c}")).collect();
+                format!("inlined into {}: ", calls.join(", then "))
+            }
+        };
         out.push_str(&format!(
-            "{file}:{}:{}: {} {}: {}\n",
+            "{file}:{}:{}: {} {}: {inlined}{}\n",
             data.line,
             data.column,
             data.kind.name(),
@@ -28,7 +35,7 @@ pub fn text(module: &Module, analysis: &Analysis, file: &str, verbose: bool) -> 
             decision.reason
         ));
         if verbose {
-            out.push_str(&format!("    storage: {}\n", storage_name(decision.storage)));
+            out.push_str(&format!("    storage: {}\n", storage_name(decision)));
             for step in &decision.chain {
                 let (line, col) = module.positions.line_col(step.span);
                 out.push_str(&format!("    {file}:{line}:{col}: {}\n", step.text));
@@ -57,11 +64,14 @@ pub fn json(module: &Module, analysis: &Analysis, file: &str) -> String {
                 "column": data.column,
                 "kind": data.kind.name(),
                 "decision": decision.verdict.word(),
-                "storage": storage_name(decision.storage),
+                "storage": storage_name(decision),
                 "function": module.funcs[data.func].name,
                 "reason": decision.reason,
                 "chain": chain,
-                "inlined_into": [],
+                "inlined_into": inlined_into(module, site)
+                    .into_iter()
+                    .map(|(function, line, column)| json!({ "function": function, "line": line, "column": column }))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -69,11 +79,27 @@ pub fn json(module: &Module, analysis: &Analysis, file: &str) -> String {
     serde_json::to_string_pretty(&report).expect("JSON values always serialise") + "\n"
 }
 
-pub fn storage_name(storage: berth_ir::instructions::Storage) -> &'static str {
+/// Where a site's objects live: `heap`, `stack`, `arena`, or `none`.
+fn storage_name(decision: &crate::SiteDecision) -> &'static str {
     use berth_ir::instructions::Storage;
-    match storage {
-        Storage::Heap | Storage::Undecided => "heap",
-        Storage::Stack => "stack",
-        Storage::Arena => "arena",
+    match (decision.verdict, decision.storage) {
+        (crate::Verdict::Scalar, _) => "none",
+        (_, Storage::Heap | Storage::Undecided) => "heap",
+        (_, Storage::Stack) => "stack",
+        (_, Storage::Arena) => "arena",
     }
+}
+
+/// The calls an inlined copy of a site was inlined through, innermost
+/// first: (function, line, column of the call).
+fn inlined_into(module: &Module, site: berth_ir::AllocSite) -> Vec<(String, u32, u32)> {
+    let Some(inlined) = &module.sites[site].inlined else { return Vec::new() };
+    inlined
+        .into
+        .iter()
+        .map(|call| {
+            let (line, column) = module.positions.line_col(call.span);
+            (module.funcs[call.func].name.clone(), line, column)
+        })
+        .collect()
 }

@@ -139,15 +139,16 @@ impl Graph<'_> {
 
     /// Adds `members` to `obj`'s slot (its "any" slot if `obj` is
     /// collapsed), remembering which instruction put each there first.
+    /// The instruction is remembered even when the member was already
+    /// there through a link between a parameter's objects: summaries tell
+    /// what the code stores from what a parameter merely reaches.
     fn store(&mut self, obj: ObjId, slot: Slot, members: &BitSet, inst: berth_ir::Inst) -> bool {
         let slot = if self.objs[obj].field_sensitive() { slot } else { Slot::Any };
         let set = self.slots[obj].entry(slot).or_default();
         let mut changed = false;
         for m in members.iter() {
-            if set.insert(m) {
-                changed = true;
-                self.provenance.entry((obj, slot, m)).or_insert(inst);
-            }
+            changed |= set.insert(m);
+            self.provenance.entry((obj, slot, m)).or_insert(inst);
         }
         changed
     }

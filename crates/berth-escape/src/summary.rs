@@ -11,7 +11,7 @@ use berth_types::hir::FuncId;
 use cranelift_entity::SecondaryMap;
 
 use crate::bitset::BitSet;
-use crate::escape::{Escapes, Level, Reason};
+use crate::escape::{Escapes, Level, is_link};
 use crate::explain::Step;
 use crate::graph::{Constraint, Graph, OUTSIDE, Obj, ObjId, ParamObjs, Slot};
 
@@ -101,8 +101,7 @@ impl Summary {
                     // An object marked only because a shallower one of the
                     // same parameter escapes adds nothing for the caller.
                     let escapes_here = match &escapes.state[obj] {
-                        Some((Level::Global, reason)) => !is_link(reason),
-                        Some(_) => held.contains(obj),
+                        Some((level, reason)) => *level == Level::Global && !is_link(reason) || held.contains(obj),
                         None => false,
                     };
                     if escapes_here {
@@ -136,11 +135,6 @@ impl Summary {
             returned.iter().any(|o| o == OUTSIDE || matches!(g.objs[o], Obj::Site(_) | Obj::Global(_)));
         Summary { params, returns_outside }
     }
-}
-
-/// Whether a reason is only a link between a parameter's objects.
-fn is_link(reason: &Reason) -> bool {
-    matches!(reason, Reason::Within { inst: None, .. })
 }
 
 /// The depths of a parameter's objects present in `set`: the object alone

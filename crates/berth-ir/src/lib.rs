@@ -34,7 +34,7 @@ pub mod verifier;
 
 pub use entities::{AllocSite, Block, Inst, Value};
 pub use function::{DataFlowGraph, Function, Layout, ValueDef};
-pub use module::{Module, SiteData, SiteKind};
+pub use module::{Inlined, InlinedCall, Module, SiteData, SiteKind};
 pub use printer::print_module;
 pub use verifier::verify_module;
 

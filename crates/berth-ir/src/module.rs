@@ -92,6 +92,25 @@ pub struct SiteData {
     pub column: u32,
     /// The function whose body contains the site.
     pub func: FuncId,
+    /// Set on a copy of another site made by inlining.
+    pub inlined: Option<Inlined>,
+}
+
+/// Where an inlined copy of a site came from.
+#[derive(Debug, Clone)]
+pub struct Inlined {
+    /// The site in the source, in its own function's body.
+    pub original: AllocSite,
+    /// The calls it was inlined through, innermost first: the copy sits in
+    /// the last one's function.
+    pub into: Vec<InlinedCall>,
+}
+
+/// A call that was inlined: the function it is in, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct InlinedCall {
+    pub func: FuncId,
+    pub span: Span,
 }
 
 impl SiteKind {

@@ -90,28 +90,47 @@ pub struct Run {
 }
 
 /// How a program is run: through the JIT (`berth run`) or as an executable
-/// (`berth build`), with the escape analysis on or off (`--no-escape`).
+/// (`berth build`), with the escape analysis on or off (`--no-escape`),
+/// with the inliner on or off (`--no-inline`).
 #[derive(Clone, Copy, Debug)]
 pub struct Mode {
     pub aot: bool,
     pub escape: bool,
+    pub inline: bool,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [
-        Mode { aot: false, escape: true },
-        Mode { aot: true, escape: true },
-        Mode { aot: false, escape: false },
-        Mode { aot: true, escape: false },
+    pub const ALL: [Mode; 5] = [
+        Mode { aot: false, escape: true, inline: true },
+        Mode { aot: true, escape: true, inline: true },
+        Mode { aot: false, escape: false, inline: true },
+        Mode { aot: true, escape: false, inline: true },
+        Mode { aot: false, escape: true, inline: false },
     ];
 
     pub fn name(self) -> &'static str {
-        match (self.aot, self.escape) {
-            (false, true) => "jit",
-            (true, true) => "aot",
-            (false, false) => "jit-no-escape",
-            (true, false) => "aot-no-escape",
+        match (self.aot, self.escape, self.inline) {
+            (false, true, true) => "jit",
+            (true, true, true) => "aot",
+            (false, false, true) => "jit-no-escape",
+            (true, false, true) => "aot-no-escape",
+            (false, true, false) => "jit-no-inline",
+            (true, true, false) => "aot-no-inline",
+            (false, false, false) => "jit-no-escape-no-inline",
+            (true, false, false) => "aot-no-escape-no-inline",
         }
+    }
+
+    /// The command-line flags of the mode.
+    fn flags(self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if !self.escape {
+            flags.push("--no-escape");
+        }
+        if !self.inline {
+            flags.push("--no-inline");
+        }
+        flags
     }
 }
 
@@ -124,7 +143,8 @@ pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
     let name = stem(path);
     let outbox = scratch.join(format!("{name}.outbox"));
     let _ = std::fs::remove_file(&outbox);
-    let extra: &[&str] = if mode.escape { &[] } else { &["--no-escape"] };
+    let flags = mode.flags();
+    let extra = flags.as_slice();
     let output = match mode.aot {
         false => {
             let mut args = vec!["run", path];
