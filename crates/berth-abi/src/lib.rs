@@ -81,6 +81,11 @@ pub mod context {
     /// Count of objects placed in stack slots (for `--stats`); generated
     /// code increments it.
     pub const STACK_OBJECTS: i32 = 24;
+    /// Objects created without memory by scalar replacement and not (yet)
+    /// materialised (for `--stats`): generated code adds one where a
+    /// virtual object is created and takes one off where it is
+    /// materialised.
+    pub const SCALAR_OBJECTS: i32 = 32;
 }
 
 /// The runtime errors generated code raises, passed to

@@ -127,6 +127,7 @@ fn print_stats() {
     eprintln!("heap allocations: {} ({} bytes)", s.heap_allocations, s.heap_bytes);
     eprintln!("stack objects: {}", s.stack_objects);
     eprintln!("arena objects: {}", s.arena_objects);
+    eprintln!("scalar-replaced objects: {}", s.scalar_objects);
     eprintln!("peak heap: {} bytes", s.peak_heap_bytes);
 }
 

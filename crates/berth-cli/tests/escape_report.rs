@@ -48,7 +48,14 @@ fn json_has_every_documented_field_and_agrees_with_the_text() {
         let storage = site["storage"].as_str().expect("a storage");
         assert!(["heap", "stack", "arena", "none"].contains(&storage));
         assert_eq!(decision == "heap", storage == "heap", "{line}: decision and storage disagree");
-        assert_eq!(decision == "scalar", storage == "none", "{line}: decision and storage disagree");
+        // A partial site is materialised on the heap on some paths only;
+        // its storage is where it lives on the others (`none`: nowhere).
+        if decision == "scalar" {
+            assert_eq!(storage, "none", "{line}: decision and storage disagree");
+        }
+        if storage == "none" {
+            assert!(["scalar", "partial"].contains(&decision), "{line}: decision and storage disagree");
+        }
         assert!(!site["function"].as_str().expect("a function").is_empty());
         let chain = site["chain"].as_array().expect("a chain");
         assert!(!chain.is_empty(), "{line}: empty chain");

@@ -247,8 +247,15 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 }]
             }
             InstKind::Binary(op, a, b) => self.binary(*op, *a, *b, span)?,
-            InstKind::Alloc { storage, init, .. } => {
+            InstKind::Alloc { site, storage, init } => {
+                if !self.p.ir.sites[*site].materializes.is_empty() {
+                    self.count(context::SCALAR_OBJECTS, -1);
+                }
                 self.alloc(*storage, init, result_ty.expect("alloc has a result"), span)?
+            }
+            InstKind::Scalar(_) => {
+                self.count(context::SCALAR_OBJECTS, 1);
+                Vec::new()
             }
             InstKind::FieldGet { object, strukt, field } => {
                 let obj = self.check_object(*object, span)?;
@@ -668,6 +675,14 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
         self.b.ins().iconst(I8, i64::from(arena))
     }
 
+    /// Adds `by` to the thread context's counter at `offset` (for
+    /// `--stats`).
+    fn count(&mut self, offset: i32, by: i64) {
+        let count = self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, offset);
+        let count = self.b.ins().iadd_imm_s(count, by);
+        self.b.ins().store(MemFlagsData::trusted(), count, self.ctx, offset);
+    }
+
     /// A struct object of `size` bytes with its header, where `storage`
     /// says.
     fn object(&mut self, storage: Storage, size: i32, type_id: u32) -> ModuleResult<ir::Value> {
@@ -676,9 +691,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 let addr = self.stack_slot(size as u32);
                 let header = self.b.ins().iconst(I64, i64::from(type_id));
                 self.b.ins().store(MemFlagsData::trusted(), header, addr, 0);
-                let count = self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, context::STACK_OBJECTS);
-                let count = self.b.ins().iadd_imm_s(count, 1);
-                self.b.ins().store(MemFlagsData::trusted(), count, self.ctx, context::STACK_OBJECTS);
+                self.count(context::STACK_OBJECTS, 1);
                 Ok(addr)
             }
             Storage::Arena | Storage::Heap | Storage::Undecided => {

@@ -66,10 +66,12 @@ pub mod explain;
 mod graph;
 mod iterations;
 mod loops;
+mod partial;
 pub mod report;
 mod solve;
 mod summary;
 mod threads;
+mod virtual_sites;
 
 use std::collections::HashMap;
 
@@ -88,8 +90,10 @@ pub enum Verdict {
     Heap,
     /// A stack slot or the frame arena.
     Stack,
-    /// No storage at all: the site's code never runs.
+    /// No storage at all: scalar-replaced, or the site's code never runs.
     Scalar,
+    /// Materialised on the heap on some paths, kept off it on others.
+    Partial,
 }
 
 impl Verdict {
@@ -98,6 +102,7 @@ impl Verdict {
             Verdict::Heap => "heap",
             Verdict::Stack => "stack",
             Verdict::Scalar => "scalar",
+            Verdict::Partial => "partial",
         }
     }
 }
@@ -121,6 +126,7 @@ pub struct Analysis {
 /// Runs the analysis and writes its decisions into the module's `alloc`
 /// and `array.push` instructions.
 pub fn analyze(module: &mut Module) -> Analysis {
+    let virtualized = partial::run(module);
     let mut summaries: SecondaryMap<FuncId, summary::Summary> = SecondaryMap::new();
     for (id, func) in &module.funcs {
         summaries[id] =
@@ -170,8 +176,9 @@ pub fn analyze(module: &mut Module) -> Analysis {
             iterations::insert(func, &release);
         }
     }
-    never_created(module, &mut analysis);
     apply(module, &analysis);
+    virtual_sites::decide(module, &mut analysis, &virtualized);
+    never_created(module, &mut analysis);
     analysis
 }
 
@@ -202,7 +209,7 @@ pub fn disabled(module: &mut Module) -> Analysis {
 /// of the source; they just go.
 fn never_created(module: &Module, analysis: &mut Analysis) {
     for (site, data) in module.sites.iter() {
-        if analysis.sites[site].is_none() && data.inlined.is_none() {
+        if analysis.sites[site].is_none() && data.inlined.is_none() && data.materializes.is_empty() {
             let text = "never created: the code that creates it cannot run".to_string();
             analysis.sites[site] = Some(SiteDecision {
                 storage: Storage::Undecided,

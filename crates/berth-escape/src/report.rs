@@ -83,7 +83,7 @@ pub fn json(module: &Module, analysis: &Analysis, file: &str) -> String {
 fn storage_name(decision: &crate::SiteDecision) -> &'static str {
     use berth_ir::instructions::Storage;
     match (decision.verdict, decision.storage) {
-        (crate::Verdict::Scalar, _) => "none",
+        (crate::Verdict::Scalar, _) | (crate::Verdict::Partial, Storage::Undecided) => "none",
         (_, Storage::Heap | Storage::Undecided) => "heap",
         (_, Storage::Stack) => "stack",
         (_, Storage::Arena) => "arena",

@@ -32,6 +32,10 @@ pub enum InstKind {
         storage: Storage,
         init: AllocInit,
     },
+    /// Where an object of the site is created that scalar replacement
+    /// removed: it has no memory, its fields are SSA values. Only counts
+    /// the object for `berth run --stats`.
+    Scalar(AllocSite),
     /// Reads a field; traps on `nil`.
     FieldGet {
         object: Value,
@@ -232,6 +236,7 @@ macro_rules! visit_operands {
             | InstKind::GlobalGet(_)
             | InstKind::ClockNs
             | InstKind::ArenaMark
+            | InstKind::Scalar(_)
             | InstKind::Return(None) => {}
             InstKind::Unary(_, v)
             | InstKind::ArrayLen(v)

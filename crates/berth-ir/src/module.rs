@@ -94,6 +94,10 @@ pub struct SiteData {
     pub func: FuncId,
     /// Set on a copy of another site made by inlining.
     pub inlined: Option<Inlined>,
+    /// Set on a site made by partial escape analysis where virtual objects
+    /// get memory (a `materialize`): the sites whose objects it may hold.
+    /// Empty for the sites of the program.
+    pub materializes: Vec<AllocSite>,
 }
 
 /// Where an inlined copy of a site came from.

@@ -107,7 +107,14 @@ fn write_inst(out: &mut String, m: &Module, f: &Function, inst: Inst) -> fmt::Re
         InstKind::Unary(op, v) => write!(out, "{} {v}", unary_name(*op)),
         InstKind::Binary(op, a, b) => write!(out, "{} {a}, {b}", binary_name(*op)),
         InstKind::Alloc { site, storage, init } => {
-            write!(out, "{} {site} ", alloc_name(*storage))?;
+            let name = alloc_name(*storage);
+            match m.sites[*site].materializes.as_slice() {
+                [] => write!(out, "{name} {site} ")?,
+                of => {
+                    let of: Vec<String> = of.iter().map(ToString::to_string).collect();
+                    write!(out, "{} {site} ({}) ", name.replacen("alloc", "materialize", 1), of.join(", "))?
+                }
+            }
             match init {
                 AllocInit::Struct { strukt, fields } => {
                     let def = &m.structs[*strukt];
@@ -123,6 +130,10 @@ fn write_inst(out: &mut String, m: &Module, f: &Function, inst: Inst) -> fmt::Re
             }
             let site = &m.sites[*site];
             write!(out, "  ; {} at {}:{}", site.kind.name(), site.line, site.column)
+        }
+        InstKind::Scalar(site) => {
+            let data = &m.sites[*site];
+            write!(out, "scalar {site}  ; {} at {}:{}", data.kind.name(), data.line, data.column)
         }
         InstKind::FieldGet { object, strukt, field } => {
             write!(

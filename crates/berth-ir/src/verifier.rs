@@ -306,6 +306,7 @@ impl<'a> Verifier<'a> {
             InstKind::Assert(v) => self.expect(*v, boolean, "assertion"),
             InstKind::Log(_) | InstKind::Send(_) | InstKind::ClockNs => {}
             InstKind::ArenaMark => self.check_result(inst, Some(int), "arena.mark"),
+            InstKind::Scalar(_) => self.check_result(inst, None, "scalar"),
             InstKind::ArenaRelease(mark) => self.expect(*mark, int, "arena mark"),
             InstKind::Jump(_) | InstKind::Branch { .. } => {
                 if let InstKind::Branch { cond, .. } = kind {

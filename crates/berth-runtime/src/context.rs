@@ -14,6 +14,8 @@ pub struct ThreadContext {
     pub stack_limit: usize,
     /// Objects generated code placed in stack slots on this thread.
     pub stack_objects: u64,
+    /// Objects scalar replacement kept out of memory on this thread.
+    pub scalar_objects: u64,
     pub arena: Arena,
 }
 
@@ -22,6 +24,7 @@ const _: () = {
     assert!(std::mem::offset_of!(ThreadContext, arena_end) == abi::ARENA_END as usize);
     assert!(std::mem::offset_of!(ThreadContext, stack_limit) == abi::STACK_LIMIT as usize);
     assert!(std::mem::offset_of!(ThreadContext, stack_objects) == abi::STACK_OBJECTS as usize);
+    assert!(std::mem::offset_of!(ThreadContext, scalar_objects) == abi::SCALAR_OBJECTS as usize);
 };
 
 /// Room left below the stack limit for the runtime functions generated
@@ -33,13 +36,22 @@ impl ThreadContext {
     pub fn for_current_thread(stack_size: usize) -> Box<ThreadContext> {
         let here = &stack_size as *const usize as usize;
         let stack_limit = here.saturating_sub(stack_size.saturating_sub(STACK_RESERVE));
-        Box::new(ThreadContext { arena_top: 0, arena_end: 0, stack_limit, stack_objects: 0, arena: Arena::default() })
+        Box::new(ThreadContext {
+            arena_top: 0,
+            arena_end: 0,
+            stack_limit,
+            stack_objects: 0,
+            scalar_objects: 0,
+            arena: Arena::default(),
+        })
     }
 
     /// Adds this thread's counts to the process-wide statistics; called
     /// when the thread's Berth code is done.
     pub fn retire(&self) {
-        crate::memory::STACK_OBJECTS.fetch_add(self.stack_objects, std::sync::atomic::Ordering::Relaxed);
+        use std::sync::atomic::Ordering::Relaxed;
+        crate::memory::STACK_OBJECTS.fetch_add(self.stack_objects, Relaxed);
+        crate::memory::SCALAR_OBJECTS.fetch_add(self.scalar_objects, Relaxed);
         crate::memory::flush_counts();
     }
 }

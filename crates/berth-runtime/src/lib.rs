@@ -43,6 +43,7 @@ pub struct Stats {
     pub heap_bytes: u64,
     pub stack_objects: u64,
     pub arena_objects: u64,
+    pub scalar_objects: u64,
     pub peak_heap_bytes: u64,
 }
 
@@ -53,6 +54,7 @@ pub fn stats() -> Stats {
         heap_bytes: memory::HEAP_BYTES.load(Relaxed),
         stack_objects: memory::STACK_OBJECTS.load(Relaxed),
         arena_objects: memory::ARENA_OBJECTS.load(Relaxed),
+        scalar_objects: memory::SCALAR_OBJECTS.load(Relaxed),
         peak_heap_bytes: berth_alloc::global().stats().peak_live_bytes as u64,
     }
 }

@@ -11,6 +11,7 @@ pub static HEAP_ALLOCS: AtomicU64 = AtomicU64::new(0);
 pub static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
 pub static ARENA_OBJECTS: AtomicU64 = AtomicU64::new(0);
 pub static STACK_OBJECTS: AtomicU64 = AtomicU64::new(0);
+pub static SCALAR_OBJECTS: AtomicU64 = AtomicU64::new(0);
 
 /// `size` bytes from the heap, 16-aligned, not zeroed; out of memory is a
 /// runtime error. Not counted: for the runtime's own bookkeeping.

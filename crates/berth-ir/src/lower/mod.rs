@@ -139,6 +139,14 @@ impl<'c, 'a> FnLowerer<'c, 'a> {
     /// Registers a new allocation site.
     fn new_site(&mut self, kind: SiteKind, span: Span) -> AllocSite {
         let (line, column) = self.cx.positions.line_col(span);
-        self.cx.sites.push(SiteData { kind, span, line, column, func: self.func_id, inlined: None })
+        self.cx.sites.push(SiteData {
+            kind,
+            span,
+            line,
+            column,
+            func: self.func_id,
+            inlined: None,
+            materializes: Vec::new(),
+        })
     }
 }
