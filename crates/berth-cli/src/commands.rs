@@ -91,7 +91,7 @@ fn compile(source: &Source, passes: Passes) -> Result<(berth_ir::Module, Analysi
 /// Compiles in memory and runs the program; its exit status becomes ours
 /// (a runtime error ends the process with 101 before this returns).
 fn run_jit(source: &Source, module: &berth_ir::Module, stats: bool) -> ExitCode {
-    let compiled = match berth_codegen::compile_jit(module, &berth_runtime::symbols()) {
+    let compiled = match berth_codegen::compile_jit(module, &berth_runtime::symbols(), stats) {
         Ok(compiled) => compiled,
         Err(e) => {
             eprintln!("error: internal compiler error in code generation: {e}");

@@ -678,6 +678,9 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
     /// Adds `by` to the thread context's counter at `offset` (for
     /// `--stats`).
     fn count(&mut self, offset: i32, by: i64) {
+        if !self.p.count_objects {
+            return;
+        }
         let count = self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, offset);
         let count = self.b.ins().iadd_imm_s(count, by);
         self.b.ins().store(MemFlagsData::trusted(), count, self.ctx, offset);

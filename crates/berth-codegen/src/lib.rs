@@ -71,12 +71,19 @@ pub struct JitProgram {
 }
 
 /// Compiles for `berth run`. `runtime` lists the runtime's functions with
-/// their addresses in this process.
-pub fn compile_jit(ir: &IrModule, runtime: &[(&'static str, *const u8)]) -> Result<JitProgram, CodegenError> {
+/// their addresses in this process; `count_objects` makes the code count
+/// the objects it places on the stack or scalar-replaces (`--stats`).
+pub fn compile_jit(
+    ir: &IrModule,
+    runtime: &[(&'static str, *const u8)],
+    count_objects: bool,
+) -> Result<JitProgram, CodegenError> {
     let mut builder = JITBuilder::with_isa(host_isa(false)?, cranelift_module::default_libcall_names());
     builder.symbols(runtime.iter().copied());
     let mut module = JITModule::new(builder);
-    let entry = Program::new(&mut module, ir).compile()?;
+    let mut program = Program::new(&mut module, ir);
+    program.count_objects = count_objects;
+    let entry = program.compile()?;
     module.finalize_definitions()?;
     let init = module.get_finalized_function(entry.init);
     let main = module.get_finalized_function(entry.main);

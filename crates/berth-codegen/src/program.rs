@@ -37,6 +37,9 @@ pub struct Program<'b, M: Module> {
     pub clif_text: Option<String>,
     /// Translated functions waiting to be compiled.
     pending: Vec<(FuncId, ir::Function)>,
+    /// Whether generated code counts stack and scalar-replaced objects
+    /// (for `berth run --stats`); off, the hot paths stay free of it.
+    pub count_objects: bool,
 }
 
 /// The functions a program starts with.
@@ -57,6 +60,7 @@ impl<'b, M: Module> Program<'b, M> {
             spawn_entries: HashMap::new(),
             clif_text: None,
             pending: Vec::new(),
+            count_objects: false,
         }
     }
 

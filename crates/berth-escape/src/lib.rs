@@ -1,7 +1,15 @@
 //! The escape analysis: for every allocation site, where its objects live —
-//! on the heap, in a stack slot, or in the frame arena — and why.
+//! on the heap, in a stack slot, in the frame arena, or nowhere — and why.
 //!
 //! # Algorithm
+//!
+//! First, [`partial`] escape analysis rewrites each function: struct
+//! allocations become virtual (their fields SSA values, the `alloc` a
+//! `scalar` marker), and a `materialize` — an ordinary `alloc` of a new
+//! site — gives an object memory where it is first used as a whole on a
+//! path. Everything below then decides those materialisations like any
+//! other site, and [`virtual_sites`] turns where they ended up into the
+//! virtual site's decision: `scalar`, `stack`, `partial` or `heap`.
 //!
 //! Functions are analysed bottom-up over the call graph's strongly
 //! connected components (callees first), so each call can use its callee's
@@ -54,6 +62,10 @@
 //!    stack slot is reused by the next execution of its site, or arena
 //!    memory by the next iteration of a loop, only when no earlier object
 //!    there can still be reached.
+//!
+//! A virtual object has no address, so neither invariant concerns it; the
+//! points-to analysis sees only materialisations, which carry the
+//! object's current fields, and protects both invariants for them.
 //!
 //! When the analysis cannot prove an object stays in the frame, it is on
 //! the heap.

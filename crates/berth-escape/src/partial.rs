@@ -70,12 +70,11 @@ fn run_function(module: &mut Module, f: FuncId) -> Vec<AllocSite> {
     if !has_candidates {
         return Vec::new();
     }
-    let mut constraints: HashSet<Constraint> = HashSet::new();
+    let Some(shape) = Shape::of(module, &module.funcs[f]) else { return Vec::new() };
+    let mut constraints: HashSet<Constraint> =
+        used_whole_where_created(module, &module.funcs[f]).into_iter().map(Constraint::Exclude).collect();
     for _ in 0..MAX_ROUNDS {
-        let mut walk = match Walk::new(module, f, &constraints) {
-            Some(walk) => walk,
-            None => return Vec::new(),
-        };
+        let mut walk = Walk::new(module, f, &shape, &constraints);
         match walk.run() {
             Err(constraint) => {
                 constraints.insert(constraint);
@@ -103,6 +102,44 @@ fn run_function(module: &mut Module, f: FuncId) -> Vec<AllocSite> {
         }
     }
     Vec::new()
+}
+
+/// Sites whose objects are used as a whole in the block that creates them
+/// (passed, returned, stored, ...): the walk would materialise them there,
+/// so they are left alone from the start — a shortcut for the common case
+/// of `Walk::materialized_where_created`.
+fn used_whole_where_created(module: &Module, func: &Function) -> Vec<AllocSite> {
+    let mut out = Vec::new();
+    for &block in &func.layout.blocks {
+        let insts = &func.layout.insts[block];
+        for (at, &inst) in insts.iter().enumerate() {
+            let kind = &func.dfg.insts[inst].kind;
+            let (InstKind::Alloc { site, .. }, Some(object)) = (kind, func.dfg.insts[inst].result) else { continue };
+            if !is_candidate(module, kind) {
+                continue;
+            }
+            let whole = insts[at + 1..].iter().any(|&user| {
+                let kind = &func.dfg.insts[user].kind;
+                let mut uses = false;
+                kind.for_each_operand(|v| uses |= v == object);
+                uses && match kind {
+                    InstKind::FieldGet { .. } | InstKind::Jump(_) | InstKind::Branch { .. } => false,
+                    // Into a field of another object that may stay virtual.
+                    InstKind::FieldSet { object: o, .. } if *o != object => !matches!(
+                        func.dfg.values[*o].def,
+                        ValueDef::Result(def) if is_candidate(module, &func.dfg.insts[def].kind)
+                    ),
+                    InstKind::FieldSet { value, .. } => *value == object,
+                    InstKind::Alloc { .. } => !is_candidate(module, kind),
+                    _ => true,
+                }
+            });
+            if whole {
+                out.push(*site);
+            }
+        }
+    }
+    out
 }
 
 fn is_candidate(module: &Module, kind: &InstKind) -> bool {
@@ -179,15 +216,44 @@ enum Added {
     Address(Obj),
 }
 
+/// What the rounds of the walk over one function share: the original
+/// function's control flow, and which object references are live where.
+struct Shape {
+    cfg: ControlFlowGraph,
+    doms: DominatorTree,
+    order: Vec<Block>,
+    live_in: HashMap<Block, HashSet<Value>>,
+}
+
+impl Shape {
+    /// `None` for irreducible control flow (never produced by the
+    /// lowering), which is left alone.
+    fn of(module: &Module, func: &Function) -> Option<Shape> {
+        let cfg = ControlFlowGraph::new(func);
+        let doms = DominatorTree::new(&cfg);
+        let order = reverse_post_order(func, &cfg);
+        let position: HashMap<Block, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
+        for &b in &order {
+            for p in cfg.predecessors(b) {
+                if position.get(&p).is_some_and(|&pi| pi >= position[&b]) && !doms.dominates(&cfg, b, p) {
+                    return None;
+                }
+            }
+        }
+        let live_in = liveness(module, func, &cfg, &order);
+        Some(Shape { cfg, doms, order, live_in })
+    }
+}
+
 struct Walk<'m> {
     module: &'m Module,
     func: Function,
     f: FuncId,
     constraints: &'m HashSet<Constraint>,
-    cfg: ControlFlowGraph,
-    doms: DominatorTree,
-    order: Vec<Block>,
-    live_in: HashMap<Block, HashSet<Value>>,
+    cfg: &'m ControlFlowGraph,
+    doms: &'m DominatorTree,
+    order: &'m [Block],
+    live_in: &'m HashMap<Block, HashSet<Value>>,
     objs: Vec<ObjInfo>,
     alias: HashMap<Value, Obj>,
     subst: HashMap<Value, Value>,
@@ -206,31 +272,16 @@ struct Walk<'m> {
 }
 
 impl<'m> Walk<'m> {
-    fn new(module: &'m Module, f: FuncId, constraints: &'m HashSet<Constraint>) -> Option<Walk<'m>> {
-        let func = module.funcs[f].clone();
-        let cfg = ControlFlowGraph::new(&func);
-        let doms = DominatorTree::new(&cfg);
-        let order = reverse_post_order(&func, &cfg);
-        // Irreducible control flow (never produced by the lowering) is
-        // left alone.
-        let position: HashMap<Block, usize> = order.iter().enumerate().map(|(i, &b)| (b, i)).collect();
-        for &b in &order {
-            for p in cfg.predecessors(b) {
-                if position.get(&p).is_some_and(|&pi| pi >= position[&b]) && !doms.dominates(&cfg, b, p) {
-                    return None;
-                }
-            }
-        }
-        let live_in = liveness(&func, &cfg, &order);
-        Some(Walk {
+    fn new(module: &'m Module, f: FuncId, shape: &'m Shape, constraints: &'m HashSet<Constraint>) -> Walk<'m> {
+        Walk {
             module,
-            func,
+            func: module.funcs[f].clone(),
             f,
             constraints,
-            cfg,
-            doms,
-            order,
-            live_in,
+            cfg: &shape.cfg,
+            doms: &shape.doms,
+            order: &shape.order,
+            live_in: &shape.live_in,
             objs: Vec::new(),
             alias: HashMap::new(),
             subst: HashMap::new(),
@@ -242,12 +293,12 @@ impl<'m> Walk<'m> {
             virtualized: Vec::new(),
             materializations: Vec::new(),
             markers: HashMap::new(),
-        })
+        }
     }
 
     fn run(&mut self) -> Result<(), Constraint> {
-        let order = self.order.clone();
-        for &block in &order {
+        let order = self.order;
+        for &block in order {
             let state = self.enter(block)?;
             let state = self.walk_block(block, state)?;
             self.exits.insert(block, state.clone());
@@ -255,8 +306,12 @@ impl<'m> Walk<'m> {
         }
         // Blocks no path reaches may mention objects that are gone.
         // Placeholders for virtual arguments nobody ended up needing.
-        let used: HashSet<Value> =
-            self.func.insts().flat_map(|(_, i)| self.func.dfg.insts[i].kind.operands()).collect();
+        let mut used: HashSet<Value> = HashSet::new();
+        for (_, i) in self.func.insts() {
+            self.func.dfg.insts[i].kind.for_each_operand(|v| {
+                used.insert(v);
+            });
+        }
         let entry = self.func.entry().expect("a function with code has an entry");
         let unused: Vec<Value> = self.nils.values().copied().filter(|v| !used.contains(v)).collect();
         self.func.layout.insts[entry].retain(|&i| self.func.dfg.insts[i].result.is_none_or(|r| !unused.contains(&r)));
@@ -391,13 +446,22 @@ impl<'m> Walk<'m> {
         let insts = self.func.layout.insts[block].clone();
         let mut out = Vec::with_capacity(insts.len());
         for inst in insts {
-            let kind = self.func.dfg.insts[inst].kind.clone();
             let span = self.func.dfg.insts[inst].span;
             let result = self.func.dfg.insts[inst].result;
+            // Most instructions touch no object that is or was virtual.
+            let mut touches = false;
+            self.func.dfg.insts[inst].kind.for_each_operand(|v| {
+                touches |= self.subst.contains_key(&v) || self.alias.contains_key(&v);
+            });
+            let candidate = is_candidate(self.module, &self.func.dfg.insts[inst].kind);
+            if !touches && !candidate {
+                out.push(inst);
+                continue;
+            }
+            let kind = self.func.dfg.insts[inst].kind.clone();
             match kind {
                 InstKind::Alloc { site, init: AllocInit::Struct { strukt, fields }, .. }
-                    if is_candidate(self.module, &self.func.dfg.insts[inst].kind)
-                        && !self.constraints.contains(&Constraint::Exclude(site)) =>
+                    if candidate && !self.constraints.contains(&Constraint::Exclude(site)) =>
                 {
                     let result = result.expect("alloc has a result");
                     let fields = fields.iter().map(|&v| self.field_value(&state, v)).collect();
@@ -439,7 +503,8 @@ impl<'m> Walk<'m> {
             if kind.is_terminator() && !matches!(kind, InstKind::Return(_) | InstKind::Panic(_)) {
                 // Branch arguments are settled by the merge at each
                 // destination; only the condition is an ordinary use.
-                if let InstKind::Branch { cond, .. } = kind {
+                if let InstKind::Branch { cond, .. } = &kind {
+                    let cond = *cond;
                     let real = match self.resolve(&state, cond) {
                         Resolved::Real(v) => v,
                         Resolved::Virtual(_) => cond,
@@ -479,7 +544,7 @@ impl<'m> Walk<'m> {
     fn enter(&mut self, block: Block) -> Result<State, Constraint> {
         let preds: Vec<Block> = self.cfg.predecessors(block).collect();
         let forward: Vec<Block> = preds.iter().copied().filter(|p| self.exits.contains_key(p)).collect();
-        let is_header = preds.iter().any(|&p| !self.exits.contains_key(&p) && self.doms.dominates(&self.cfg, block, p));
+        let is_header = preds.iter().any(|&p| !self.exits.contains_key(&p) && self.doms.dominates(self.cfg, block, p));
         if forward.is_empty() {
             return Ok(State::new());
         }
@@ -504,7 +569,10 @@ impl<'m> Walk<'m> {
             let mut again = false;
             // Objects that survive: present on every edge and reachable
             // from a value live into the block.
-            let survivors = self.survivors(block, &edges);
+            // How many parameters receive each virtual object, per edge; the
+            // objects parameters alias outright survive.
+            let (uses, aliased) = self.param_uses(&edges, params.len(), is_header);
+            let survivors = self.survivors(block, &edges, &aliased);
             // Objects virtual on some edges only, or every edge for a loop
             // that must see it in memory, are materialised.
             for &obj in &survivors {
@@ -527,15 +595,13 @@ impl<'m> Walk<'m> {
                 let Some(fields) = virtual_fields(&edges, obj) else { continue };
                 again |= self.materialize_phi_inputs(block, &mut edges, &fields, is_header)?;
             }
-            // Block parameters.
+            // Block parameters. One that receives the same virtual object on
+            // every edge (outside a loop header) is that object, which then
+            // survives; one that receives a different object on each edge
+            // becomes a new virtual object, if no other way to reach those
+            // objects survives (identity). Otherwise they are materialised.
             for (index, param_obj) in param_objs.iter_mut().enumerate() {
-                let args: Vec<Value> = edges.iter().map(|e| self.edge_args(e)[index]).collect();
-                let resolved: Vec<Resolved> =
-                    edges.iter().zip(&args).map(|(e, &a)| self.resolve(&e.state, a)).collect();
-                let virtual_objs: Vec<Obj> = resolved
-                    .iter()
-                    .filter_map(|r| if let Resolved::Virtual(o) = r { Some(*o) } else { None })
-                    .collect();
+                let (resolved, virtual_objs) = self.param_objects(&edges, index);
                 *param_obj = None;
                 if virtual_objs.is_empty() {
                     continue;
@@ -543,17 +609,19 @@ impl<'m> Walk<'m> {
                 let all_virtual = virtual_objs.len() == edges.len();
                 let same = virtual_objs.iter().all(|&o| o == virtual_objs[0]);
                 let real_param = is_header && self.constraints.contains(&Constraint::RealParam(block, index));
-                let keeps_identity = virtual_objs.iter().any(|o| survivors.contains(o));
-                let ok =
-                    all_virtual && !real_param && (if is_header { !keeps_identity } else { same || !keeps_identity });
-                if ok {
+                let shared = virtual_objs
+                    .iter()
+                    .enumerate()
+                    .any(|(i, o)| survivors.contains(o) || uses[i].get(o).copied().unwrap_or(0) > 1);
+                if all_virtual && !real_param && !is_header && same {
                     *param_obj = Some(virtual_objs[0]);
-                    let reuses_object = !is_header && same && survivors.contains(&virtual_objs[0]);
-                    if !reuses_object {
-                        let fields: Vec<Vec<Value>> =
-                            edges.iter().zip(&virtual_objs).map(|(e, &o)| virtual_of(&e.state, o)).collect();
-                        again |= self.materialize_phi_inputs(block, &mut edges, &fields, is_header)?;
-                    }
+                    continue;
+                }
+                if all_virtual && !real_param && !shared {
+                    *param_obj = Some(virtual_objs[0]);
+                    let fields: Vec<Vec<Value>> =
+                        edges.iter().zip(&virtual_objs).map(|(e, &o)| virtual_of(&e.state, o)).collect();
+                    again |= self.materialize_phi_inputs(block, &mut edges, &fields, is_header)?;
                     continue;
                 }
                 for (i, r) in resolved.iter().enumerate() {
@@ -603,10 +671,45 @@ impl<'m> Walk<'m> {
         !same || (is_header && !holds_virtual)
     }
 
+    /// What the arguments for parameter `index` stand for on each edge, and
+    /// the virtual objects among them.
+    fn param_objects(&self, edges: &[Edge], index: usize) -> (Vec<Resolved>, Vec<Obj>) {
+        let resolved: Vec<Resolved> = edges.iter().map(|e| self.resolve(&e.state, self.edge_args(e)[index])).collect();
+        let objs = resolved.iter().filter_map(|r| if let Resolved::Virtual(o) = r { Some(*o) } else { None }).collect();
+        (resolved, objs)
+    }
+
+    /// Per edge, how many parameters receive each virtual object; and the
+    /// objects that must survive the merge for the parameters' sake: those
+    /// some parameter receives on every edge (outside loop headers), which
+    /// the parameter then is, and those the fields of the parameters'
+    /// objects point to.
+    fn param_uses(&self, edges: &[Edge], params: usize, is_header: bool) -> (Vec<HashMap<Obj, usize>>, Vec<Obj>) {
+        let mut uses = vec![HashMap::new(); edges.len()];
+        let mut roots = Vec::new();
+        for index in 0..params {
+            let (resolved, objs) = self.param_objects(edges, index);
+            for (i, r) in resolved.iter().enumerate() {
+                if let Resolved::Virtual(o) = r {
+                    *uses[i].entry(*o).or_insert(0) += 1;
+                    for field in virtual_of(&edges[i].state, *o) {
+                        if let Resolved::Virtual(inner) = self.resolve(&edges[i].state, field) {
+                            roots.push(inner);
+                        }
+                    }
+                }
+            }
+            if !is_header && objs.len() == edges.len() && objs.iter().all(|&o| o == objs[0]) {
+                roots.push(objs[0]);
+            }
+        }
+        (uses, roots)
+    }
+
     /// The objects that live on past a merge.
-    fn survivors(&self, block: Block, edges: &[Edge]) -> Vec<Obj> {
+    fn survivors(&self, block: Block, edges: &[Edge], aliased: &[Obj]) -> Vec<Obj> {
         let mut needed: Vec<Obj> = Vec::new();
-        let mut work: Vec<Obj> = Vec::new();
+        let mut work: Vec<Obj> = aliased.to_vec();
         if let Some(live) = self.live_in.get(&block) {
             let mut live: Vec<Value> = live.iter().copied().collect();
             live.sort();
@@ -650,7 +753,8 @@ impl<'m> Walk<'m> {
         param_objs: &[Option<Obj>],
         is_header: bool,
     ) -> State {
-        let survivors = self.survivors(block, &edges);
+        let (_, roots) = self.param_uses(&edges, params.len(), is_header);
+        let survivors = self.survivors(block, &edges, &roots);
         let mut extra_args: Vec<Vec<Value>> = vec![Vec::new(); edges.len()];
         let mut state = State::new();
         let mut header = HeaderObjects::default();
@@ -699,7 +803,7 @@ impl<'m> Walk<'m> {
                     Resolved::Real(_) => first,
                 })
                 .collect();
-            let obj = if !is_header && objs.iter().all(|&o| o == first) && state.contains_key(&first) {
+            let obj = if !is_header && objs.iter().all(|&o| o == first) {
                 first
             } else {
                 let info =
@@ -866,6 +970,16 @@ impl<'m> Walk<'m> {
                 Resolved::Real(_) => return Err(Constraint::RealParam(header, *index)),
             }
         }
+        // Each virtual parameter needs an object of its own: two names for
+        // one object must share its memory.
+        let mut taken: Vec<Obj> = h.objects.iter().map(|(o, _)| *o).collect();
+        for (index, _, _) in &h.params {
+            let o = param_objs[index];
+            if taken.contains(&o) {
+                return Err(Constraint::RealParam(header, *index));
+            }
+            taken.push(o);
+        }
         // Virtual values headed for real parameters or phis get memory.
         for (index, &arg) in args.iter().enumerate() {
             if !param_objs.contains_key(&index)
@@ -985,9 +1099,16 @@ fn reverse_post_order(func: &Function, cfg: &ControlFlowGraph) -> Vec<Block> {
     post
 }
 
-/// The values live at the start of each block (block parameters excluded:
-/// they are defined there).
-fn liveness(func: &Function, cfg: &ControlFlowGraph, order: &[Block]) -> HashMap<Block, HashSet<Value>> {
+/// The struct references live at the start of each block (block
+/// parameters excluded: they are defined there).
+fn liveness(
+    module: &Module,
+    func: &Function,
+    cfg: &ControlFlowGraph,
+    order: &[Block],
+) -> HashMap<Block, HashSet<Value>> {
+    // Only struct references can stand for virtual objects.
+    let is_ref = |v: Value| matches!(module.types.get(func.dfg.value_type(v)), berth_types::Ty::Struct(_));
     let mut live_in: HashMap<Block, HashSet<Value>> = order.iter().map(|&b| (b, HashSet::new())).collect();
     loop {
         let mut changed = false;
@@ -1003,7 +1124,9 @@ fn liveness(func: &Function, cfg: &ControlFlowGraph, order: &[Block]) -> HashMap
                     live.remove(&r);
                 }
                 func.dfg.insts[inst].kind.for_each_operand(|v| {
-                    live.insert(v);
+                    if is_ref(v) {
+                        live.insert(v);
+                    }
                 });
             }
             for p in &func.dfg.blocks[b].params {

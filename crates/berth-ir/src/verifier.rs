@@ -104,14 +104,21 @@ impl<'a> Verifier<'a> {
                 self.error(block, format!("uses {v}, which does not exist"));
                 continue;
             };
-            let dominated = match data.def {
-                ValueDef::Param(def_block, _) => domtree.dominates(cfg, def_block, block),
-                ValueDef::Result(def_inst) => match self.position[def_inst] {
-                    None => false,
-                    Some((def_block, def_index)) if def_block == block => def_index < index,
-                    Some((def_block, _)) => def_block != block && domtree.dominates(cfg, def_block, block),
-                },
+            // A value whose instruction no longer produces it (or whose
+            // block no longer has it) has no definition.
+            let defined = match data.def {
+                ValueDef::Param(def_block, _) => func.dfg.blocks[def_block].params.contains(&v),
+                ValueDef::Result(def_inst) => func.dfg.insts[def_inst].result == Some(v),
             };
+            let dominated = defined
+                && match data.def {
+                    ValueDef::Param(def_block, _) => domtree.dominates(cfg, def_block, block),
+                    ValueDef::Result(def_inst) => match self.position[def_inst] {
+                        None => false,
+                        Some((def_block, def_index)) if def_block == block => def_index < index,
+                        Some((def_block, _)) => def_block != block && domtree.dominates(cfg, def_block, block),
+                    },
+                };
             if !dominated && domtree.is_reachable(cfg, block) {
                 self.error(block, format!("{v} is used where its definition does not dominate"));
             }
