@@ -93,8 +93,8 @@ fn joined_with(module: &Module, site: AllocSite, on_heap: &[&(AllocSite, SiteDec
     let mut others: Vec<(u32, u32)> = on_heap
         .iter()
         .flat_map(|(m, _)| module.sites[*m].materializes.iter())
-        .filter(|&&s| s != site)
         .map(|&s| (module.sites[s].line, module.sites[s].column))
+        .filter(|&at| at != (module.sites[site].line, module.sites[site].column))
         .collect();
     others.sort();
     others.dedup();

@@ -24,7 +24,7 @@ use cranelift_entity::SecondaryMap;
 use std::collections::HashMap;
 
 /// Callees of at most this many instructions are inlined.
-pub const BUDGET: usize = 40;
+pub const BUDGET: usize = 100;
 /// A caller stops inlining once it has this many instructions.
 pub const MAX_CALLER: usize = 4000;
 /// How many copies deep a call inside inlined code may still be inlined.
