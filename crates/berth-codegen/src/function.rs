@@ -697,6 +697,33 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 self.count(context::STACK_OBJECTS, 1);
                 Ok(addr)
             }
+            // Bump the thread's arena pointer inline; the runtime only when
+            // the chunk is full (or to count objects for `--stats`). The
+            // caller sets every field, so the memory needs no zeroing.
+            Storage::Arena if !self.p.count_objects => {
+                let size = (i64::from(size) + 7) & !7;
+                let flags = MemFlagsData::trusted();
+                let top = self.b.ins().load(I64, flags, self.ctx, context::ARENA_TOP);
+                let end = self.b.ins().load(I64, flags, self.ctx, context::ARENA_END);
+                let new_top = self.b.ins().iadd_imm_s(top, size);
+                let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, new_top, end);
+                let (fast, slow, done) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                let addr = self.b.append_block_param(done, I64);
+                self.b.ins().brif(fits, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                self.b.ins().store(flags, new_top, self.ctx, context::ARENA_TOP);
+                let header = self.b.ins().iconst(I64, i64::from(type_id));
+                self.b.ins().store(flags, header, top, 0);
+                self.b.ins().jump(done, &[BlockArg::Value(top)]);
+                self.b.switch_to_block(slow);
+                let size = self.b.ins().iconst(I64, size);
+                let kind = self.b.ins().iconst(I32, i64::from(type_id));
+                let from_runtime = self.rt(Rt::ArenaAlloc, &[self.ctx, size, kind])?[0];
+                self.b.ins().jump(done, &[BlockArg::Value(from_runtime)]);
+                self.b.switch_to_block(done);
+                Ok(addr)
+            }
             Storage::Arena | Storage::Heap | Storage::Undecided => {
                 let rt = if storage == Storage::Arena { Rt::ArenaAlloc } else { Rt::Alloc };
                 let size = self.b.ins().iconst(I64, i64::from(size));
