@@ -1,5 +1,5 @@
-//! Times each front-end phase, and the escape analysis after it, on a
-//! generated program, best of 7 runs:
+//! Times each front-end phase, and the IR passes and the escape analysis
+//! after it, on a generated program, best of 7 runs:
 //! `cargo run --release -p berth-benches --example phases [LINES]`.
 //! (The criterion benchmark `frontend` is the reference figure; this shows
 //! where the time goes.)
@@ -11,6 +11,7 @@ fn main() {
     let source = berth_benches::generate::program(lines);
     let n = source.lines().count();
     let mut best = [Duration::MAX; 4];
+    let mut opt = Duration::MAX;
     let mut escape = Duration::MAX;
     for _ in 0..7 {
         let mut times = [Duration::ZERO; 4];
@@ -23,6 +24,9 @@ fn main() {
         let t = Instant::now();
         let mut ir = berth_ir::lower(checked.program.expect("valid"), &source);
         times[2] = t.elapsed();
+        let t = Instant::now();
+        berth_opt::optimize(&mut ir, berth_opt::Options { inline: true });
+        opt = opt.min(t.elapsed());
         let t = Instant::now();
         berth_escape::analyze(&mut ir);
         escape = escape.min(t.elapsed());
@@ -43,5 +47,6 @@ fn main() {
         best[3],
         n as f64 / total.as_secs_f64()
     );
+    println!("inlining and IR passes {opt:?} = {:.0} lines/s", n as f64 / opt.as_secs_f64());
     println!("escape analysis {escape:?} = {:.0} lines/s", n as f64 / escape.as_secs_f64());
 }

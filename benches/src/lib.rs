@@ -9,10 +9,11 @@ pub mod generate;
 pub mod measure;
 
 /// The whole pipeline of `berth build` short of linking: the front end,
-/// the escape analysis, then Cranelift code generation to an object file. Returns the object's
-/// size.
+/// inlining and the other IR passes, the escape analysis, then Cranelift
+/// code generation to an object file. Returns the object's size.
 pub fn compile_to_object(source: &str) -> usize {
     let mut module = lower(source);
+    berth_opt::optimize(&mut module, berth_opt::Options { inline: true });
     berth_escape::analyze(&mut module);
     berth_codegen::compile_object(&module, "bench.berth").expect("code generation succeeds").len()
 }
