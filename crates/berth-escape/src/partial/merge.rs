@@ -41,6 +41,15 @@ pub(super) struct HeaderObjects {
     pub(super) added: Vec<Added>,
 }
 
+/// Where the parameters a merge adds go: the block, the arguments each
+/// incoming edge passes them, and (for a loop header) what each stands for.
+pub(super) struct NewPhis<'a> {
+    pub(super) block: Block,
+    pub(super) is_header: bool,
+    pub(super) extra_args: &'a mut [Vec<Value>],
+    pub(super) added: &'a mut Vec<Added>,
+}
+
 /// Where a parameter a loop header added gets its back-edge argument.
 #[derive(Clone, Copy)]
 pub(super) enum Added {
@@ -278,16 +287,8 @@ impl Walk<'_> {
         let mut header = HeaderObjects::default();
         for &obj in &survivors {
             if let Some(fields) = virtual_fields(&edges, obj) {
-                let merged = self.merge_fields(
-                    block,
-                    &edges,
-                    obj,
-                    &fields,
-                    &mut extra_args,
-                    is_header,
-                    &mut |f| Added::ObjectField(obj, f),
-                    &mut header.added,
-                );
+                let mut out = NewPhis { block, is_header, extra_args: &mut extra_args, added: &mut header.added };
+                let merged = self.merge_fields(&edges, obj, &fields, &mut out, |f| Added::ObjectField(obj, f));
                 state.insert(obj, ObjState::Virtual(merged.clone()));
                 header.objects.push((obj, merged));
             } else {
@@ -330,16 +331,8 @@ impl Walk<'_> {
                 let obj = self.objs.len() - 1;
                 self.flows.extend(objs.iter().map(|&o| (o, obj)));
                 let fields: Vec<Vec<Value>> = edges.iter().zip(&objs).map(|(e, &o)| virtual_of(&e.state, o)).collect();
-                let merged = self.merge_fields(
-                    block,
-                    &edges,
-                    obj,
-                    &fields,
-                    &mut extra_args,
-                    is_header,
-                    &mut |f| Added::ParamField(index, f),
-                    &mut header.added,
-                );
+                let mut out = NewPhis { block, is_header, extra_args: &mut extra_args, added: &mut header.added };
+                let merged = self.merge_fields(&edges, obj, &fields, &mut out, |f| Added::ParamField(index, f));
                 state.insert(obj, ObjState::Virtual(merged.clone()));
                 header.params.push((index, obj, merged));
                 obj
@@ -372,29 +365,26 @@ impl Walk<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn merge_fields(
         &mut self,
-        block: Block,
         edges: &[Edge],
         obj: Obj,
         fields: &[Vec<Value>],
-        extra_args: &mut [Vec<Value>],
-        is_header: bool,
-        added_as: &mut dyn FnMut(usize) -> Added,
-        added: &mut Vec<Added>,
+        out: &mut NewPhis,
+        added_as: impl Fn(usize) -> Added,
     ) -> Vec<Value> {
         let strukt = self.objs[obj].strukt;
         let mut merged = Vec::new();
         for field in 0..fields[0].len() {
-            if !self.needs_phi(edges, fields, field, is_header) {
+            if !self.needs_phi(edges, fields, field, out.is_header) {
                 merged.push(fields[0][field]);
                 continue;
             }
             let ty = self.module.structs[strukt].fields[field].ty;
-            let phi = self.func.dfg.append_block_param(block, ty);
+            let phi = self.func.dfg.append_block_param(out.block, ty);
             for (i, e) in edges.iter().enumerate() {
-                extra_args[i].push(self.field_value(&e.state, fields[i][field]));
+                out.extra_args[i].push(self.field_value(&e.state, fields[i][field]));
             }
             merged.push(phi);
-            added.push(added_as(field));
+            out.added.push(added_as(field));
         }
         merged
     }
