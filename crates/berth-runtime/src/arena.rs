@@ -10,6 +10,17 @@
 use crate::context::ThreadContext;
 use crate::memory;
 
+/// The byte released arena memory is filled with under `BERTH_POISON=1`:
+/// a pointer read from it is not a valid address, so a use of an object
+/// after its frame released it fails loudly instead of reading stale data.
+pub const POISON: u8 = 0xDB;
+
+/// Whether `BERTH_POISON=1` is set (read once).
+pub fn poisoning() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("BERTH_POISON").is_some_and(|v| v == "1"))
+}
+
 /// Size of the first chunk; later chunks double, up to [`MAX_CHUNK`].
 const FIRST_CHUNK: usize = 64 << 10;
 const MAX_CHUNK: usize = 64 << 20;
@@ -55,10 +66,29 @@ impl ThreadContext {
         self.arena_top
     }
 
+    /// Fills what `arena_release(mark)` is about to free with [`POISON`]:
+    /// the current chunk up to the top, whole newer chunks, down to the
+    /// mark.
+    fn poison_above(&self, mark: usize) {
+        let chunks = &self.arena.chunks;
+        for (i, &(start, end)) in chunks.iter().enumerate().rev() {
+            let used_to = if i + 1 == chunks.len() { self.arena_top } else { end };
+            let from = if (start..=end).contains(&mark) { mark } else { start };
+            // SAFETY: [from, used_to) lies in a chunk this arena owns.
+            unsafe { std::ptr::write_bytes(from as *mut u8, POISON, used_to.saturating_sub(from)) };
+            if from == mark {
+                return;
+            }
+        }
+    }
+
     /// Frees everything allocated after `mark`: chunks newer than the one
     /// holding the mark go back to the heap, except the one kept as the
     /// spare; the first chunk is kept for the next frames.
     pub fn arena_release(&mut self, mark: usize) {
+        if poisoning() {
+            self.poison_above(mark);
+        }
         while let Some(&(start, end)) = self.arena.chunks.last() {
             if (start..=end).contains(&mark) {
                 self.arena_top = mark;
@@ -76,5 +106,34 @@ impl ThreadContext {
                 memory::free_raw(older);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::POISON;
+    use crate::context::ThreadContext;
+
+    fn byte(addr: usize) -> u8 {
+        // SAFETY: the tests read only arena memory they allocated.
+        unsafe { *(addr as *const u8) }
+    }
+
+    #[test]
+    fn poisoning_fills_what_a_release_frees_and_nothing_below_the_mark() {
+        let mut ctx = ThreadContext::for_current_thread(1 << 20);
+        let kept = ctx.arena_alloc(16);
+        // SAFETY: 16 bytes the arena just gave.
+        unsafe { std::ptr::write_bytes(kept as *mut u8, 7, 16) };
+        let mark = ctx.arena_mark();
+        let freed = ctx.arena_alloc(32);
+        // More than a chunk, so the release also drops a newer chunk.
+        let big = ctx.arena_alloc(128 << 10);
+        ctx.poison_above(mark);
+        assert!((0..16).all(|i| byte(kept + i) == 7), "memory below the mark is untouched");
+        assert!((0..32).all(|i| byte(freed + i) == POISON));
+        assert!([0, 64 << 10, (128 << 10) - 1].iter().all(|&i| byte(big + i) == POISON));
+        ctx.arena_release(mark);
+        assert_eq!(ctx.arena_mark(), mark);
     }
 }

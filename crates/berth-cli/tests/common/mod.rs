@@ -91,7 +91,9 @@ pub struct Run {
 
 /// How a program is run: through the JIT (`berth run`) or as an executable
 /// (`berth build`), with the escape analysis on or off (`--no-escape`),
-/// with the inliner on or off (`--no-inline`).
+/// with the inliner on or off (`--no-inline`). Executables run with
+/// `BERTH_POISON=1`, so reading frame-arena memory after its frame released
+/// it shows up as a wrong result or a crash rather than stale data.
 #[derive(Clone, Copy, Debug)]
 pub struct Mode {
     pub aot: bool,
@@ -169,6 +171,7 @@ pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
             Command::new(&exe)
                 .current_dir(workspace())
                 .env("BERTH_OUTBOX", &outbox)
+                .env("BERTH_POISON", "1")
                 .output()
                 .map_err(|e| e.to_string())?
         }
