@@ -29,6 +29,10 @@ pub const WORD: i32 = 8;
 /// Bytes of the header word that starts every object.
 pub const HEADER: i32 = 8;
 
+/// The byte freed frame memory (arena and stack slots) is filled with under
+/// `BERTH_POISON=1`: a pointer made of it is not a valid address.
+pub const POISON_BYTE: u8 = 0xDB;
+
 /// Type ids in object headers. Structs are numbered from [`FIRST_STRUCT`]
 /// in declaration order.
 pub mod type_id {
@@ -86,6 +90,9 @@ pub mod context {
     /// virtual object is created and takes one off where it is
     /// materialised.
     pub const SCALAR_OBJECTS: i32 = 32;
+    /// Non-zero under `BERTH_POISON=1`: a returning function fills its
+    /// stack slots with a poison pattern.
+    pub const POISON: i32 = 40;
 }
 
 /// The runtime errors generated code raises, passed to

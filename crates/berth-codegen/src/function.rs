@@ -22,7 +22,9 @@ use berth_types::{Ty, TypeId};
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, I8, I32, I64};
-use cranelift_codegen::ir::{self, BlockArg, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode};
+use cranelift_codegen::ir::{
+    self, BlockArg, InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind, TrapCode,
+};
 use cranelift_frontend::FunctionBuilder;
 use cranelift_module::{Module, ModuleResult};
 
@@ -41,10 +43,19 @@ pub struct Translator<'a, 'b, M: Module> {
     /// The frame arena's position on entry, for functions that allocate in
     /// it: released to on every return.
     arena_mark: Option<ir::Value>,
+    /// The block every `return` jumps to: it poisons the stack slots under
+    /// `BERTH_POISON=1`, releases the frame arena and returns.
+    exit: Option<ir::Block>,
+    /// Every stack slot of the function, with its size in bytes.
+    slots: Vec<(StackSlot, u32)>,
     /// Functions already imported into this function, each once.
     runtime_refs: HashMap<Rt, ir::FuncRef>,
     function_refs: HashMap<berth_types::hir::FuncId, ir::FuncRef>,
 }
+
+/// How much of each stack slot a returning function poisons under
+/// `BERTH_POISON=1`: a struct's header and first fields.
+const POISONED_BYTES: u32 = 512;
 
 /// Results of more than this many words go through a return area.
 pub const MAX_REGISTER_RESULTS: usize = 2;
@@ -66,6 +77,8 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             ctx,
             ret_area: None,
             arena_mark: None,
+            exit: None,
+            slots: Vec::new(),
             runtime_refs: HashMap::new(),
             function_refs: HashMap::new(),
         }
@@ -106,6 +119,11 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
             }
             self.blocks[block] = Some(clif);
         }
+        let exit = self.b.create_block();
+        for t in self.layouts().parts(self.ir.ret) {
+            self.b.append_block_param(exit, t);
+        }
+        self.exit = Some(exit);
         let ir_entry = self.ir.entry().expect("verified: a function has blocks");
         let args: Vec<BlockArg> = params[first_param..].iter().map(|&v| BlockArg::Value(v)).collect();
         let target = self.block(ir_entry);
@@ -116,6 +134,7 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 self.inst(inst)?;
             }
         }
+        self.epilogue(exit)?;
         self.b.seal_all_blocks();
         let config = self.p.module.target_config();
         self.b.finalize(config);
@@ -431,19 +450,10 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
                 Vec::new()
             }
             InstKind::Return(value) => {
-                let parts = value.map(|v| self.v(v)).unwrap_or_default();
-                if let Some(mark) = self.arena_mark {
-                    self.rt(Rt::ArenaRelease, &[self.ctx, mark])?;
-                }
-                match self.ret_area {
-                    Some(area) => {
-                        layout::store(&mut self.b, &parts, area, 0);
-                        self.b.ins().return_(&[]);
-                    }
-                    None => {
-                        self.b.ins().return_(&parts);
-                    }
-                }
+                let parts: Vec<BlockArg> =
+                    value.map(|v| self.v(v)).unwrap_or_default().into_iter().map(BlockArg::Value).collect();
+                let exit = self.exit.expect("created before the blocks are translated");
+                self.b.ins().jump(exit, &parts);
                 Vec::new()
             }
             InstKind::Panic(message) => {
@@ -560,7 +570,46 @@ impl<'a, 'b, M: Module> Translator<'a, 'b, M> {
 
     fn stack_slot(&mut self, bytes: u32) -> ir::Value {
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 3));
+        self.slots.push((slot, bytes));
         self.b.ins().stack_addr(I64, slot, 0)
+    }
+
+    /// The code every `return` jumps to: under `BERTH_POISON=1` it fills
+    /// the function's stack slots (their first [`POISONED_BYTES`]) with
+    /// the poison pattern, so a pointer to a stack object that outlived
+    /// its frame reads garbage rather than stale data; then it releases the
+    /// frame arena and returns.
+    fn epilogue(&mut self, exit: ir::Block) -> ModuleResult<()> {
+        self.b.switch_to_block(exit);
+        let parts = self.b.block_params(exit).to_vec();
+        if !self.slots.is_empty() {
+            let flag = self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, context::POISON);
+            let (poison, ret) = (self.b.create_block(), self.b.create_block());
+            self.b.set_cold_block(poison);
+            self.b.ins().brif(flag, poison, &[], ret, &[]);
+            self.b.switch_to_block(poison);
+            let pattern = self.b.ins().iconst(I64, i64::from_ne_bytes([berth_abi::POISON_BYTE; 8]));
+            for (slot, bytes) in self.slots.clone() {
+                for offset in (0..bytes.min(POISONED_BYTES)).step_by(WORD as usize) {
+                    self.b.ins().stack_store(I64, pattern, slot, offset as i32);
+                }
+            }
+            self.b.ins().jump(ret, &[]);
+            self.b.switch_to_block(ret);
+        }
+        if let Some(mark) = self.arena_mark {
+            self.rt(Rt::ArenaRelease, &[self.ctx, mark])?;
+        }
+        match self.ret_area {
+            Some(area) => {
+                layout::store(&mut self.b, &parts, area, 0);
+                self.b.ins().return_(&[]);
+            }
+            None => {
+                self.b.ins().return_(&parts);
+            }
+        }
+        Ok(())
     }
 
     /// A call of a Berth function: the context, a return area if needed,

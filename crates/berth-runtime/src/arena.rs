@@ -10,10 +10,7 @@
 use crate::context::ThreadContext;
 use crate::memory;
 
-/// The byte released arena memory is filled with under `BERTH_POISON=1`:
-/// a pointer read from it is not a valid address, so a use of an object
-/// after its frame released it fails loudly instead of reading stale data.
-pub const POISON: u8 = 0xDB;
+pub use berth_abi::POISON_BYTE as POISON;
 
 /// Whether `BERTH_POISON=1` is set (read once).
 pub fn poisoning() -> bool {

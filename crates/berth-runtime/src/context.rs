@@ -16,6 +16,8 @@ pub struct ThreadContext {
     pub stack_objects: u64,
     /// Objects scalar replacement kept out of memory on this thread.
     pub scalar_objects: u64,
+    /// 1 under `BERTH_POISON=1`.
+    pub poison: u64,
     pub arena: Arena,
 }
 
@@ -25,6 +27,7 @@ const _: () = {
     assert!(std::mem::offset_of!(ThreadContext, stack_limit) == abi::STACK_LIMIT as usize);
     assert!(std::mem::offset_of!(ThreadContext, stack_objects) == abi::STACK_OBJECTS as usize);
     assert!(std::mem::offset_of!(ThreadContext, scalar_objects) == abi::SCALAR_OBJECTS as usize);
+    assert!(std::mem::offset_of!(ThreadContext, poison) == abi::POISON as usize);
 };
 
 /// Room left below the stack limit for the runtime functions generated
@@ -42,6 +45,7 @@ impl ThreadContext {
             stack_limit,
             stack_objects: 0,
             scalar_objects: 0,
+            poison: u64::from(crate::arena::poisoning()),
             arena: Arena::default(),
         })
     }
