@@ -117,15 +117,17 @@ fn where_(storage: Storage) -> &'static str {
 
 /// "19:9, 23:9": where the materialisations are.
 fn positions(module: &Module, func: &Function, of: &[&(AllocSite, SiteDecision)]) -> String {
-    let mut all: Vec<(u32, u32)> = of.iter().filter_map(|(m, _)| position(module, func, *m)).collect();
+    let mut all: Vec<(u32, u32)> =
+        of.iter().filter_map(|(m, _)| span_of(func, *m)).map(|span| module.positions.line_col(span)).collect();
     all.sort();
     all.dedup();
     all.iter().map(|(l, c)| format!("{l}:{c}")).collect::<Vec<_>>().join(", ")
 }
 
-fn position(module: &Module, func: &Function, site: AllocSite) -> Option<(u32, u32)> {
+/// Where a materialisation site's `alloc` is in `func`.
+fn span_of(func: &Function, site: AllocSite) -> Option<berth_syntax::Span> {
     func.insts().find_map(|(_, i)| match func.dfg.insts[i].kind {
-        InstKind::Alloc { site: s, .. } if s == site => Some(module.positions.line_col(func.dfg.insts[i].span)),
+        InstKind::Alloc { site: s, .. } if s == site => Some(func.dfg.insts[i].span),
         _ => None,
     })
 }
@@ -134,13 +136,7 @@ fn position(module: &Module, func: &Function, site: AllocSite) -> Option<(u32, u
 fn chain(module: &Module, func: &Function, mine: &[(AllocSite, SiteDecision)]) -> Vec<Step> {
     let mut steps = Vec::new();
     for (m, decision) in mine {
-        let span = func
-            .insts()
-            .find_map(|(_, i)| match func.dfg.insts[i].kind {
-                InstKind::Alloc { site, .. } if site == *m => Some(func.dfg.insts[i].span),
-                _ => None,
-            })
-            .unwrap_or(module.sites[*m].span);
+        let span = span_of(func, *m).unwrap_or(module.sites[*m].span);
         steps.push(Step { text: format!("materialized {} here", where_(decision.storage)), span });
         steps.extend(decision.chain.iter().cloned());
     }

@@ -58,18 +58,23 @@ impl Origins {
 fn inline_into(module: &mut Module, caller: FuncId, component: &[FuncId], origins: &mut Origins) {
     let mut work: Vec<(Inst, u32)> = calls_of(&module.funcs[caller]).into_iter().map(|i| (i, 0)).collect();
     work.reverse();
+    // Grows by each copy's size: a copy replaces one call with the body.
+    let mut caller_size = size(&module.funcs[caller]);
     while let Some((call, depth)) = work.pop() {
         let InstKind::Call { func: callee, .. } = module.funcs[caller].dfg.insts[call].kind else { continue };
+        // A call within the component being processed (the caller itself
+        // included) waits: its callee is not final yet.
         let recursive_here = depth == 0 && component.contains(&callee);
-        if callee == caller && depth == 0
-            || recursive_here
+        let callee_size = size(&module.funcs[callee]);
+        if recursive_here
             || depth >= MAX_DEPTH
             || callee == module.init
-            || size(&module.funcs[callee]) > BUDGET
-            || size(&module.funcs[caller]) >= MAX_CALLER
+            || callee_size > BUDGET
+            || caller_size >= MAX_CALLER
         {
             continue;
         }
+        caller_size += callee_size;
         // The call, as a step of an inlining chain, and the steps that
         // brought it into `caller`.
         let (owner, mut through) = origins.of(caller, call);
