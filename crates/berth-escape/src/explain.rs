@@ -49,14 +49,18 @@ pub fn describe(g: &Graph, obj: ObjId) -> String {
         Obj::Content(i) => format!("an object reachable from parameter `{}`", param_name(g, i)),
         Obj::Global(global) => {
             let data = &g.module.globals[global];
-            let what = match g.module.types.get(data.ty) {
-                berth_types::Ty::Array(_) => "the array",
-                berth_types::Ty::Struct(_) => "the struct",
-                _ => "the object",
-            };
-            format!("{what} in global `{}`", data.name)
+            format!("the {} in global `{}`", noun(g, data.ty), data.name)
         }
         Obj::Outside => "an object from outside".to_string(),
+    }
+}
+
+/// "array", "struct" or "object": what a value of type `ty` is.
+fn noun(g: &Graph, ty: berth_types::TypeId) -> &'static str {
+    match g.module.types.get(ty) {
+        berth_types::Ty::Array(_) => "array",
+        berth_types::Ty::Struct(_) => "struct",
+        _ => "object",
     }
 }
 
@@ -188,12 +192,9 @@ fn stored(g: &Graph, inst: Inst, container: ObjId, slot: Slot) -> String {
             if !matches!(g.func.dfg.insts[inst].kind, InstKind::Call { .. })
                 && g.func.dfg.value_type(object_operand(g, inst)) != g.module.globals[global].ty =>
         {
-            let what = match g.module.types.get(g.func.dfg.value_type(object_operand(g, inst))) {
-                berth_types::Ty::Array(_) => "an array",
-                berth_types::Ty::Struct(_) => "a struct",
-                _ => "an object",
-            };
-            format!("{what} reachable from global `{}`", g.module.globals[global].name)
+            let noun = noun(g, g.func.dfg.value_type(object_operand(g, inst)));
+            let article = if noun == "struct" { "a" } else { "an" };
+            format!("{article} {noun} reachable from global `{}`", g.module.globals[global].name)
         }
         _ => describe(g, container),
     };
