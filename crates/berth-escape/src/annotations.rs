@@ -63,11 +63,7 @@ pub fn check(module: &Module, analysis: &Analysis, source: &str) -> (Vec<Mismatc
     let mut mismatches = Vec::new();
     let mut checked = 0;
     for Annotation { line, column, words } in parse(source) {
-        let mut sites: Vec<_> = module
-            .sites
-            .iter()
-            .filter(|(_, d)| d.line == line && d.inlined.is_none() && d.materializes.is_empty())
-            .collect();
+        let mut sites: Vec<_> = module.sites.iter().filter(|(_, d)| d.line == line && d.in_source()).collect();
         sites.sort_by_key(|(s, d)| (d.column, *s));
         if let Some(bad) = words.iter().find(|w| !WORDS.contains(&w.as_str())) {
             mismatches.push(Mismatch {

@@ -221,7 +221,7 @@ pub fn disabled(module: &mut Module) -> Analysis {
 /// of the source; they just go.
 fn never_created(module: &Module, analysis: &mut Analysis) {
     for (site, data) in module.sites.iter() {
-        if analysis.sites[site].is_none() && data.inlined.is_none() && data.materializes.is_empty() {
+        if analysis.sites[site].is_none() && data.in_source() {
             let text = "never created: the code that creates it cannot run".to_string();
             analysis.sites[site] = Some(SiteDecision {
                 storage: Storage::Undecided,

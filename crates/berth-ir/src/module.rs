@@ -117,6 +117,14 @@ pub struct InlinedCall {
     pub span: Span,
 }
 
+impl SiteData {
+    /// Whether the site is one of the program's own, in its function's
+    /// body: not an inlined copy, not a materialisation.
+    pub fn in_source(&self) -> bool {
+        self.inlined.is_none() && self.materializes.is_empty()
+    }
+}
+
 impl SiteKind {
     pub fn name(self) -> &'static str {
         match self {
