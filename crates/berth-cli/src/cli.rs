@@ -27,8 +27,17 @@ pub enum Command {
     Run {
         file: PathBuf,
         /// Print allocation statistics to stderr.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["interp", "escape_oracle"])]
         stats: bool,
+        /// Run the IR as lowered through the reference interpreter instead
+        /// of compiling it (no optimisation, no escape analysis).
+        #[arg(long, conflicts_with = "escape_oracle")]
+        interp: bool,
+        /// Interpret the compiled IR and check every allocation site's
+        /// decision against what its objects did; exits 1 when a decision
+        /// was unsound.
+        #[arg(long)]
+        escape_oracle: bool,
         #[command(flatten)]
         passes: Passes,
         /// Arguments for the program.

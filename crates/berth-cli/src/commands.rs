@@ -14,11 +14,23 @@ use crate::source::Source;
 const FAILED: u8 = 1;
 /// A bug in the compiler.
 const INTERNAL: u8 = 101;
+/// `run --escape-oracle` found a decision unsound.
+const UNSOUND: u8 = 1;
 
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Check { file } => Source::load(&file).and_then(|s| check(&s).map(|_| ())),
         Command::Dump { file, stage, passes } => Source::load(&file).and_then(|s| dump(&s, stage, passes)),
+        Command::Run { file, interp: true, .. } => match Source::load(&file).and_then(|s| lower(&s).map(|m| (s, m))) {
+            Ok((source, module)) => return exit_status(berth_interp::run(&module, &source.name, None).status),
+            Err(()) => Err(()),
+        },
+        Command::Run { file, escape_oracle: true, passes, .. } => {
+            match Source::load(&file).and_then(|s| compile(&s, passes).map(|c| (s, c))) {
+                Ok((source, (module, analysis))) => return run_oracle(&source, &module, &analysis),
+                Err(()) => Err(()),
+            }
+        }
         Command::Run { file, stats, passes, .. } => {
             match Source::load(&file).and_then(|s| compile(&s, passes).map(|(m, _)| (s, m))) {
                 Ok((source, module)) => return run_jit(&source, &module, stats),
@@ -36,6 +48,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(FAILED),
     }
+}
+
+fn exit_status(status: i32) -> ExitCode {
+    ExitCode::from(status as u8)
 }
 
 /// Parses; reports syntax errors.
@@ -111,7 +127,17 @@ fn run_jit(source: &Source, module: &berth_ir::Module, stats: bool) -> ExitCode 
         print_stats();
     }
     drop(compiled);
-    ExitCode::from(status as u8)
+    exit_status(status)
+}
+
+/// Interprets the compiled IR under the escape oracle and prints its
+/// report after the program's own output; exits [`UNSOUND`] when it found
+/// an unsound decision, else with the program's status.
+fn run_oracle(source: &Source, module: &berth_ir::Module, analysis: &Analysis) -> ExitCode {
+    let outcome = berth_interp::run(module, &source.name, Some(analysis));
+    let (report, unsound) = outcome.oracle.expect("the oracle ran");
+    eprint!("{report}");
+    exit_status(if unsound { UNSOUND.into() } else { outcome.status })
 }
 
 /// Compiles to an object file and links a standalone executable.

@@ -4,7 +4,7 @@
 //! Integer division and remainder are left alone: a zero divisor is a
 //! runtime error whose position the program must still report.
 
-use berth_ir::instructions::{ArithOp, BinaryOp, CmpOp, InstKind, UnaryOp};
+use berth_ir::instructions::{ArithOp, BinaryOp, InstKind, UnaryOp};
 use berth_ir::{Function, Value};
 use cranelift_entity::SecondaryMap;
 
@@ -69,20 +69,8 @@ fn binary(op: BinaryOp, a: Constant, b: Constant) -> Option<Constant> {
             ArithOp::Mul => Some(Constant::Int(x.wrapping_mul(y))),
             ArithOp::Div | ArithOp::Rem => None,
         },
-        (BinaryOp::IntCmp(cmp), Constant::Int(x), Constant::Int(y)) => Some(Constant::Bool(compare(cmp, x.cmp(&y)))),
-        (BinaryOp::BoolCmp(cmp), Constant::Bool(x), Constant::Bool(y)) => Some(Constant::Bool(compare(cmp, x.cmp(&y)))),
+        (BinaryOp::IntCmp(cmp), Constant::Int(x), Constant::Int(y)) => Some(Constant::Bool(cmp.holds(x.cmp(&y)))),
+        (BinaryOp::BoolCmp(cmp), Constant::Bool(x), Constant::Bool(y)) => Some(Constant::Bool(cmp.holds(x.cmp(&y)))),
         _ => None,
-    }
-}
-
-fn compare(cmp: CmpOp, ordering: std::cmp::Ordering) -> bool {
-    use std::cmp::Ordering::*;
-    match cmp {
-        CmpOp::Eq => ordering == Equal,
-        CmpOp::Ne => ordering != Equal,
-        CmpOp::Lt => ordering == Less,
-        CmpOp::Le => ordering != Greater,
-        CmpOp::Gt => ordering == Greater,
-        CmpOp::Ge => ordering != Less,
     }
 }

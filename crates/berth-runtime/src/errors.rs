@@ -19,6 +19,15 @@ pub fn set_file(name: String) {
 
 /// Reports a runtime error and ends the process.
 pub fn fail(what: &str, line: u32, col: u32) -> ! {
+    report(what, line, col);
+    // SAFETY: `_exit` ends the process at once; nothing else may run after
+    // an error (other threads included).
+    unsafe { libc::_exit(101) }
+}
+
+/// Flushes what the program printed, drains the outbox and writes the
+/// error line; the caller ends the process.
+pub fn report(what: &str, line: u32, col: u32) {
     let file = FILE.get().map_or("<program>", String::as_str);
     crate::start::shutdown();
     let mut stderr = std::io::stderr().lock();
@@ -28,9 +37,6 @@ pub fn fail(what: &str, line: u32, col: u32) -> ! {
         let _ = writeln!(stderr, "error: {what} at {file}:{line}:{col}");
     }
     let _ = stderr.flush();
-    // SAFETY: `_exit` ends the process at once; nothing else may run after
-    // an error (other threads included).
-    unsafe { libc::_exit(101) }
 }
 
 pub fn out_of_memory(size: usize) -> ! {

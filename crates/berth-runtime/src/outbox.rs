@@ -14,11 +14,12 @@ use berth_abi::TypeDesc;
 use crate::context::ThreadContext;
 use crate::render::render;
 
-/// A queued value: its descriptor and a copy of its words (an object's
-/// fields are read only when the line is written).
-struct Message {
-    desc: usize,
-    words: Vec<u64>,
+enum Message {
+    /// A value from generated code: its descriptor and a copy of its words
+    /// (an object's fields are read only when the line is written).
+    Value { desc: usize, words: Vec<u64> },
+    /// A line the interpreter has already rendered.
+    Line(String),
 }
 
 struct Outbox {
@@ -42,10 +43,13 @@ fn outbox() -> &'static Outbox {
                     None => Box::new(std::io::stderr()),
                 };
                 for message in receiver {
-                    // SAFETY: `send` queued a descriptor and the words of a
-                    // value it describes; the objects it reaches are never
-                    // freed.
-                    let line = unsafe { render(message.desc as *const TypeDesc, message.words.as_ptr()) };
+                    let line = match message {
+                        // SAFETY: `send` queued a descriptor and the words
+                        // of a value it describes; the objects it reaches
+                        // are never freed.
+                        Message::Value { desc, words } => unsafe { render(desc as *const TypeDesc, words.as_ptr()) },
+                        Message::Line(line) => line,
+                    };
                     let _ = writeln!(sink, "{line}");
                 }
                 let _ = sink.flush();
@@ -68,6 +72,11 @@ unsafe fn copy_words(desc: *const TypeDesc, words: *const u64) -> Vec<u64> {
 pub extern "C" fn berth_log(_ctx: *mut ThreadContext, desc: *const TypeDesc, words: *const u64) {
     // SAFETY: generated code passes a descriptor and the value it describes.
     let line = unsafe { render(desc, words) };
+    log_line(&line);
+}
+
+/// Writes a rendered `log` line to stderr, after what was printed before.
+pub fn log_line(line: &str) {
     crate::print::sync_with_stderr();
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
@@ -76,9 +85,18 @@ pub extern "C" fn berth_log(_ctx: *mut ThreadContext, desc: *const TypeDesc, wor
 pub extern "C" fn berth_send(_ctx: *mut ThreadContext, desc: *const TypeDesc, words: *const u64) {
     // SAFETY: as above.
     let words = unsafe { copy_words(desc, words) };
+    queue(Message::Value { desc: desc as usize, words });
+}
+
+/// Queues a line the interpreter rendered when the value was sent.
+pub fn send_line(line: String) {
+    queue(Message::Line(line));
+}
+
+fn queue(message: Message) {
     let sender = outbox().sender.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(sender) = sender.as_ref() {
-        let _ = sender.send(Message { desc: desc as usize, words });
+        let _ = sender.send(message);
     }
 }
 

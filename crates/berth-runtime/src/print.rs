@@ -26,7 +26,9 @@ fn out() -> MutexGuard<'static, Out> {
     OUT.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write_value(bytes: &[u8]) {
+/// Writes one printed value, after a space if it is not the first on the
+/// line. The interpreter prints through this too.
+pub fn write_value(bytes: &[u8]) {
     let mut out = out();
     if out.mid_line {
         let _ = out.writer.write_all(b" ");
@@ -58,6 +60,11 @@ pub extern "C" fn berth_print_str(w0: u64, w1: u64) {
 /// Ends one `print` (`newline == 0`) or `println` call.
 #[unsafe(no_mangle)]
 pub extern "C" fn berth_print_end(newline: bool) {
+    end_print(newline);
+}
+
+/// Ends one `print` or `println` call.
+pub fn end_print(newline: bool) {
     let mut out = out();
     out.mid_line = false;
     if newline {

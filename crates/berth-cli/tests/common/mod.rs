@@ -89,43 +89,65 @@ pub struct Run {
     pub status: Option<i32>,
 }
 
-/// How a program is run: through the JIT (`berth run`) or as an executable
-/// (`berth build`), with the escape analysis on or off (`--no-escape`),
-/// with the inliner on or off (`--no-inline`). Executables run with
-/// `BERTH_POISON=1`, so reading frame-arena memory after its frame released
-/// it shows up as a wrong result or a crash rather than stale data.
+/// How a program is run: through the JIT (`berth run`), as an executable
+/// (`berth build`), by the reference interpreter (`run --interp`) or under
+/// the escape oracle (`run --escape-oracle`); with the escape analysis on
+/// or off (`--no-escape`), with the inliner on or off (`--no-inline`).
+/// Executables run with `BERTH_POISON=1`, so reading frame-arena memory
+/// after its frame released it shows up as a wrong result or a crash
+/// rather than stale data.
 #[derive(Clone, Copy, Debug)]
 pub struct Mode {
-    pub aot: bool,
+    pub engine: Engine,
     pub escape: bool,
     pub inline: bool,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Jit,
+    Aot,
+    Interp,
+    Oracle,
+}
+
 impl Mode {
-    pub const ALL: [Mode; 5] = [
-        Mode { aot: false, escape: true, inline: true },
-        Mode { aot: true, escape: true, inline: true },
-        Mode { aot: false, escape: false, inline: true },
-        Mode { aot: true, escape: false, inline: true },
-        Mode { aot: false, escape: true, inline: false },
+    pub const ALL: [Mode; 7] = [
+        Mode { engine: Engine::Jit, escape: true, inline: true },
+        Mode { engine: Engine::Aot, escape: true, inline: true },
+        Mode { engine: Engine::Jit, escape: false, inline: true },
+        Mode { engine: Engine::Aot, escape: false, inline: true },
+        Mode { engine: Engine::Jit, escape: true, inline: false },
+        Mode { engine: Engine::Interp, escape: true, inline: true },
+        Mode { engine: Engine::Oracle, escape: true, inline: true },
     ];
 
-    pub fn name(self) -> &'static str {
-        match (self.aot, self.escape, self.inline) {
-            (false, true, true) => "jit",
-            (true, true, true) => "aot",
-            (false, false, true) => "jit-no-escape",
-            (true, false, true) => "aot-no-escape",
-            (false, true, false) => "jit-no-inline",
-            (true, true, false) => "aot-no-inline",
-            (false, false, false) => "jit-no-escape-no-inline",
-            (true, false, false) => "aot-no-escape-no-inline",
+    pub fn name(self) -> String {
+        let engine = match self.engine {
+            Engine::Jit => "jit",
+            Engine::Aot => "aot",
+            Engine::Interp => "interp",
+            Engine::Oracle => "oracle",
+        };
+        let mut name = engine.to_string();
+        if !self.escape {
+            name.push_str("-no-escape");
         }
+        if !self.inline {
+            name.push_str("-no-inline");
+        }
+        name
     }
 
-    /// The command-line flags of the mode.
+    /// The command-line flags of the mode, after `run FILE` or `build
+    /// FILE`.
     fn flags(self) -> Vec<&'static str> {
         let mut flags = Vec::new();
+        match self.engine {
+            Engine::Interp => flags.push("--interp"),
+            Engine::Oracle => flags.push("--escape-oracle"),
+            Engine::Jit | Engine::Aot => {}
+        }
         if !self.escape {
             flags.push("--no-escape");
         }
@@ -137,7 +159,8 @@ impl Mode {
 }
 
 /// Runs the program at `path` (workspace-relative) in the workspace, with
-/// its outbox sent to a file of its own.
+/// its outbox sent to a file of its own. Under the oracle, its report is
+/// taken off stderr, and an unsound one is an error.
 pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
     let suite = Path::new(path).parent().map(|p| p.to_string_lossy().replace('/', "-")).unwrap_or_default();
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join(suite).join(mode.name());
@@ -147,8 +170,8 @@ pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
     let _ = std::fs::remove_file(&outbox);
     let flags = mode.flags();
     let extra = flags.as_slice();
-    let output = match mode.aot {
-        false => {
+    let output = match mode.engine {
+        Engine::Jit | Engine::Interp | Engine::Oracle => {
             let mut args = vec!["run", path];
             args.extend_from_slice(extra);
             Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -158,7 +181,7 @@ pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
                 .output()
                 .map_err(|e| e.to_string())?
         }
-        true => {
+        Engine::Aot => {
             let exe = scratch.join(&name);
             let exe_arg = exe.to_string_lossy().into_owned();
             let mut args = vec!["build", path, "-o", exe_arg.as_str()];
@@ -177,9 +200,18 @@ pub fn run_program(path: &str, mode: Mode) -> Result<Run, String> {
         }
     };
     assert_no_crash(&output, path)?;
+    let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if mode.engine == Engine::Oracle {
+        let start =
+            stderr.find(&format!("escape oracle: {path}\n")).ok_or_else(|| format!("no oracle report:\n{stderr}"))?;
+        let report = stderr.split_off(start);
+        if !report.trim_end().ends_with("; sound") {
+            return Err(format!("{path}: the escape oracle found an unsound decision:\n{report}"));
+        }
+    }
     Ok(Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        stderr,
         outbox: std::fs::read_to_string(&outbox).unwrap_or_default(),
         status: output.status.code(),
     })

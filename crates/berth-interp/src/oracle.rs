@@ -1,0 +1,244 @@
+//! The dynamic escape oracle (`berth run --escape-oracle`): what the
+//! program's objects actually did, set beside what the compiler decided.
+//!
+//! Every object carries the depth of the frame that made it and its
+//! *reach*: the depth of the oldest frame it has been reachable from.
+//! Returning a value lowers its reach to the caller's depth; storing it
+//! into an object lowers it to that object's reach; a global, the outbox
+//! and a thread that its spawner does not join before returning lower it
+//! to [`GLOBAL`]. Lowering spreads to everything the object reaches, so an
+//! object never reaches anything younger than itself. An object *escaped*
+//! once its reach is older than its own frame: that is the dynamic
+//! counterpart of the static "does not outlive its frame".
+//!
+//! Spawned threads run to completion at the `spawn` (see the crate's
+//! comment), on top of the spawner's frames, so a thread's frames are
+//! younger than its spawner's as a callee's are.
+//!
+//! Two things are unsound, and fail the run: an object the compiler kept
+//! in a frame (stack slot or frame arena) that escaped, and a use of an
+//! object after its frame released it (the frame returned, its loop
+//! iteration's arena was released, or its stack slot was reused). A heap
+//! object that never escaped is a missed opportunity, counted.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use berth_escape::Analysis;
+use berth_ir::instructions::Storage;
+use berth_ir::{AllocSite, Module};
+use berth_syntax::Span;
+
+use crate::heap::{Heap, Stale};
+use crate::value::Val;
+
+/// The reach of objects that globals, the outbox or a detached thread can
+/// reach: older than every frame.
+pub const GLOBAL: i32 = -1;
+
+/// How an object became reachable from an older frame.
+#[derive(Clone, Copy, Debug)]
+pub enum Cause {
+    Return,
+    Store,
+    Global,
+    Send,
+    /// Passed to a thread its spawner did not join before returning.
+    Thread,
+}
+
+impl Cause {
+    fn words(self) -> &'static str {
+        match self {
+            Cause::Return => "returned",
+            Cause::Store => "stored into an older object",
+            Cause::Global => "stored into a global",
+            Cause::Send => "sent",
+            Cause::Thread => "passed to a thread that outlives its frame",
+        }
+    }
+}
+
+/// What one allocation site's objects did.
+#[derive(Default, Clone)]
+struct SiteRecord {
+    heap: u64,
+    heap_escaped: u64,
+    /// Objects in a stack slot or the frame arena.
+    frame: u64,
+    frame_escaped: u64,
+    /// Objects scalar replacement created without memory (`scalar`).
+    virtual_objects: u64,
+    /// Objects (among `heap` and `frame`) that gave a virtual object
+    /// memory: made by a `materialize`.
+    materialized: u64,
+    /// The first escape of a frame object: why, and where.
+    first_unsound: Option<(Cause, Span)>,
+}
+
+/// A use of an object after its frame released it.
+struct UseAfterRelease {
+    site: Option<AllocSite>,
+    at: Span,
+}
+
+#[derive(Default)]
+pub struct Oracle {
+    sites: BTreeMap<AllocSite, SiteRecord>,
+    use_after_release: Option<UseAfterRelease>,
+}
+
+impl Oracle {
+    /// Counts a new object of `site` (a materialisation when the site is
+    /// one).
+    pub fn created(&mut self, site: AllocSite, storage: Storage, materialization: bool) {
+        let record = self.sites.entry(site).or_default();
+        record.materialized += u64::from(materialization);
+        match storage {
+            Storage::Stack | Storage::Arena => record.frame += 1,
+            Storage::Heap | Storage::Undecided => record.heap += 1,
+        }
+    }
+
+    /// Counts an object scalar replacement made virtual.
+    pub fn virtual_object(&mut self, site: AllocSite) {
+        self.sites.entry(site).or_default().virtual_objects += 1;
+    }
+
+    /// Makes everything `value` reaches reachable from depth `reach`.
+    /// `Err` when it reaches an object already released.
+    pub fn lower(&mut self, heap: &mut Heap, value: &Val, reach: i32, cause: Cause, at: Span) -> Result<(), Stale> {
+        let mut work = Vec::new();
+        value.for_each_ref(&mut |r| work.push(r));
+        while let Some(r) = work.pop() {
+            let object = heap.get_mut(r)?;
+            if object.reach <= reach {
+                continue;
+            }
+            let was_escaped = object.escaped();
+            object.reach = reach;
+            if !was_escaped
+                && object.escaped()
+                && let Some(site) = object.site
+            {
+                let record = self.sites.entry(site).or_default();
+                match object.storage {
+                    Storage::Stack | Storage::Arena => {
+                        record.frame_escaped += 1;
+                        record.first_unsound.get_or_insert((cause, at));
+                    }
+                    Storage::Heap | Storage::Undecided => record.heap_escaped += 1,
+                }
+            }
+            match &object.data {
+                crate::heap::ObjData::Struct { fields: values, .. } | crate::heap::ObjData::Array(values) => {
+                    values.iter().for_each(|v| v.for_each_ref(&mut |r| work.push(r)))
+                }
+                crate::heap::ObjData::Buffer => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a use of a released object (the first one).
+    pub fn used_after_release(&mut self, site: Option<AllocSite>, at: Span) {
+        self.use_after_release.get_or_insert(UseAfterRelease { site, at });
+    }
+
+    pub fn unsound(&self) -> bool {
+        self.use_after_release.is_some() || self.sites.values().any(|r| r.frame_escaped > 0)
+    }
+
+    /// The report: one line per allocation site of the source (inlined
+    /// copies and materialisations counted with it), then the totals.
+    pub fn report(&self, module: &Module, analysis: &Analysis, file: &str) -> String {
+        let mut by_origin: BTreeMap<AllocSite, SiteRecord> = BTreeMap::new();
+        for (&site, record) in &self.sites {
+            by_origin.entry(origin(module, site)).or_default().add(record);
+        }
+        let mut out = String::new();
+        let _ = writeln!(out, "escape oracle: {file}");
+        let mut totals = SiteRecord::default();
+        for (&site, record) in &by_origin {
+            totals.add(record);
+            let (line, column) = (module.sites[site].line, module.sites[site].column);
+            let decision = analysis.sites[site].as_ref().map_or("heap", |d| d.verdict.word());
+            let _ = write!(out, "  {line}:{column}: {decision}: {}", record.describe());
+            if let Some((cause, at)) = record.first_unsound {
+                let (l, c) = module.positions.line_col(at);
+                let _ = write!(out, "; UNSOUND: a frame object was {} at {l}:{c}", cause.words());
+            }
+            out.push('\n');
+        }
+        if let Some(u) = &self.use_after_release {
+            let (l, c) = module.positions.line_col(u.at);
+            let of = u.site.map_or(String::new(), |s| {
+                let d = &module.sites[s];
+                format!(" (made at {}:{})", d.line, d.column)
+            });
+            let _ = writeln!(out, "  UNSOUND: an object{of} was used at {l}:{c} after its frame released it");
+        }
+        let _ = writeln!(out, "{}", totals.summary(self.unsound()));
+        out
+    }
+}
+
+/// The site of the program's source that `site` is a copy or a
+/// materialisation of.
+fn origin(module: &Module, mut site: AllocSite) -> AllocSite {
+    loop {
+        let data = &module.sites[site];
+        site = match (&data.inlined, data.materializes.first()) {
+            (Some(inlined), _) => inlined.original,
+            (None, Some(&virtual_site)) => virtual_site,
+            (None, None) => return site,
+        };
+    }
+}
+
+impl SiteRecord {
+    fn add(&mut self, other: &SiteRecord) {
+        self.heap += other.heap;
+        self.heap_escaped += other.heap_escaped;
+        self.frame += other.frame;
+        self.frame_escaped += other.frame_escaped;
+        self.virtual_objects += other.virtual_objects;
+        self.materialized += other.materialized;
+        if self.first_unsound.is_none() {
+            self.first_unsound = other.first_unsound;
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.virtual_objects > 0 {
+            parts.push(format!("{} virtual ({} materialised)", self.virtual_objects, self.materialized));
+        }
+        if self.frame > 0 {
+            parts.push(format!("{} in the frame ({} escaped)", self.frame, self.frame_escaped));
+        }
+        if self.heap > 0 {
+            parts.push(format!("{} on the heap ({} escaped)", self.heap, self.heap_escaped));
+        }
+        if parts.is_empty() { "no objects".into() } else { parts.join(", ") }
+    }
+
+    /// Every virtual object either stays virtual or is materialised once,
+    /// becoming a frame or heap object of its materialisation's site. So
+    /// the program's objects are the frame and heap objects, and the
+    /// virtual ones that were never materialised.
+    fn summary(&self, unsound: bool) -> String {
+        let stayed_virtual = self.virtual_objects.saturating_sub(self.materialized);
+        let off_heap = self.frame - self.frame_escaped + stayed_virtual;
+        let missed = self.heap - self.heap_escaped;
+        let non_escaping = off_heap + missed;
+        let precision = if non_escaping == 0 { 100.0 } else { 100.0 * off_heap as f64 / non_escaping as f64 };
+        format!(
+            "escape oracle: {} objects, {} escaped; of the {non_escaping} that never escaped, {off_heap} were kept \
+             off the heap (precision {precision:.1}%) and {missed} were on the heap; {}",
+            self.frame + self.heap + stayed_virtual,
+            self.frame_escaped + self.heap_escaped,
+            if unsound { "UNSOUND" } else { "sound" }
+        )
+    }
+}
