@@ -183,13 +183,15 @@ impl Walk<'_> {
         Ok(any)
     }
 
-    /// Whether a field of an object merged at `block` needs a phi: its
-    /// values differ, or (at a loop header, whose back edges are not seen
-    /// yet) it holds a value rather than a virtual object.
+    /// Whether a field of an object merged at `block` needs a phi: what it
+    /// stands for differs between edges (two names of one virtual object
+    /// are the same; one value materialised differently on each edge is
+    /// not), or (at a loop header, whose back edges are not seen yet) it
+    /// holds a value rather than a virtual object.
     pub(super) fn needs_phi(&self, edges: &[Edge], fields: &[Vec<Value>], field: usize, is_header: bool) -> bool {
-        let same = fields.iter().all(|f| f[field] == fields[0][field]);
-        let holds_virtual =
-            edges.iter().zip(fields).any(|(e, f)| matches!(self.resolve(&e.state, f[field]), Resolved::Virtual(_)));
+        let resolved: Vec<Resolved> = edges.iter().zip(fields).map(|(e, f)| self.resolve(&e.state, f[field])).collect();
+        let same = resolved.iter().all(|r| *r == resolved[0]);
+        let holds_virtual = resolved.iter().any(|r| matches!(r, Resolved::Virtual(_)));
         !same || (is_header && !holds_virtual)
     }
 
@@ -375,7 +377,14 @@ impl Walk<'_> {
         let mut merged = Vec::new();
         for field in 0..fields[0].len() {
             if !self.needs_phi(edges, fields, field, out.is_header) {
-                merged.push(fields[0][field]);
+                // The same on every edge: a virtual object keeps its name,
+                // a value in memory is named as it is on the edges (the
+                // object it was may not survive the merge).
+                let first = fields[0][field];
+                merged.push(match self.resolve(&edges[0].state, first) {
+                    Resolved::Virtual(_) => first,
+                    Resolved::Real(v) => v,
+                });
                 continue;
             }
             let ty = self.module.structs[strukt].fields[field].ty;

@@ -35,6 +35,7 @@ pub(super) enum ObjState {
 pub(super) type State = BTreeMap<Obj, ObjState>;
 
 /// What a value stands for at a point of a path.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Resolved {
     Virtual(Obj),
     Real(Value),
