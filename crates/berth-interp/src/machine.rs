@@ -163,7 +163,7 @@ impl<'m> Machine<'m> {
 
     fn stale(&mut self, at: Span) -> Stop {
         if let Some(oracle) = &mut self.oracle {
-            oracle.used_after_release(None, at);
+            oracle.used_after_release(at);
         }
         Stop::UseAfterRelease
     }

@@ -76,16 +76,11 @@ struct SiteRecord {
     first_unsound: Option<(Cause, Span)>,
 }
 
-/// A use of an object after its frame released it.
-struct UseAfterRelease {
-    site: Option<AllocSite>,
-    at: Span,
-}
-
 #[derive(Default)]
 pub struct Oracle {
     sites: BTreeMap<AllocSite, SiteRecord>,
-    use_after_release: Option<UseAfterRelease>,
+    /// Where an object was first used after its frame released it.
+    use_after_release: Option<Span>,
 }
 
 impl Oracle {
@@ -141,8 +136,8 @@ impl Oracle {
     }
 
     /// Records a use of a released object (the first one).
-    pub fn used_after_release(&mut self, site: Option<AllocSite>, at: Span) {
-        self.use_after_release.get_or_insert(UseAfterRelease { site, at });
+    pub fn used_after_release(&mut self, at: Span) {
+        self.use_after_release.get_or_insert(at);
     }
 
     pub fn unsound(&self) -> bool {
@@ -170,13 +165,13 @@ impl Oracle {
             }
             out.push('\n');
         }
-        if let Some(u) = &self.use_after_release {
-            let (l, c) = module.positions.line_col(u.at);
-            let of = u.site.map_or(String::new(), |s| {
-                let d = &module.sites[s];
-                format!(" (made at {}:{})", d.line, d.column)
-            });
-            let _ = writeln!(out, "  UNSOUND: an object{of} was used at {l}:{c} after its frame released it");
+        if let Some(at) = self.use_after_release {
+            let (l, c) = module.positions.line_col(at);
+            let _ = writeln!(
+                out,
+                "  UNSOUND: an object was used at {l}:{c} after its frame released it (the frame returned, \
+                 the loop iteration's arena was released, or its stack slot was reused)"
+            );
         }
         let _ = writeln!(out, "{}", totals.summary(self.unsound()));
         out
