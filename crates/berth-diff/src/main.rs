@@ -56,6 +56,9 @@ struct Options {
     /// Programs run at once.
     #[arg(long, default_value_t = 2)]
     jobs: usize,
+    /// Only report divergences: do not minimise or save them.
+    #[arg(long)]
+    no_minimize: bool,
 }
 
 fn main() -> ExitCode {
@@ -134,7 +137,7 @@ fn run_seeds(berth: &Berth, start: u64, end: Option<u64>, options: &Options) -> 
                     if end.is_some_and(|end| seed >= end) {
                         break;
                     }
-                    if let Some(saved) = check_seed(berth, seed, &file, &options.save) {
+                    if let Some(saved) = check_seed(berth, seed, &file, options) {
                         found.lock().unwrap_or_else(|e| e.into_inner()).push(saved);
                     }
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -149,18 +152,23 @@ fn run_seeds(berth: &Berth, start: u64, end: Option<u64>, options: &Options) -> 
     let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     eprintln!("{} programs, {} diverged", done.into_inner(), found.len());
     for path in &found {
-        eprintln!("saved {}", path.display());
+        eprintln!("diverged: {}", path.display());
     }
     !found.is_empty()
 }
 
 /// Generates and runs one seed's program; a divergence is minimised and
-/// saved, and its path returned.
-fn check_seed(berth: &Berth, seed: u64, file: &Path, save: &Path) -> Option<PathBuf> {
+/// saved (unless `--no-minimize`), and the path of what describes it
+/// returned.
+fn check_seed(berth: &Berth, seed: u64, file: &Path, options: &Options) -> Option<PathBuf> {
     let source = berth_gen::generate(seed);
     std::fs::write(file, &source).ok()?;
     let divergence = berth.divergence(file)?;
     eprintln!("seed {seed} diverges:\n{}", divergence.description);
+    if options.no_minimize {
+        return Some(PathBuf::from(format!("seed {seed} (not minimised)")));
+    }
+    let save = &options.save;
     let small = shrink(berth, &source, &divergence, file);
     std::fs::write(file, &small).ok()?;
     let description = berth.divergence(file).unwrap_or(divergence).description;

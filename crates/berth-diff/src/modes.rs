@@ -16,7 +16,7 @@ pub const MODES: [(&str, &[&str]); 5] = [
 ];
 
 /// How long one run may take before it counts as hanging.
-const TIMEOUT: Duration = Duration::from_secs(20);
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The `berth` binary.
 #[derive(Clone, Debug)]

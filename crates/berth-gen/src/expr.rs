@@ -15,7 +15,7 @@
 //! may be given.
 
 use crate::program::{Gen, Role};
-use crate::scope::{FnCtx, VarState};
+use crate::scope::{FnCtx, Var, VarState};
 use crate::types::Ty;
 
 #[derive(Clone, Copy)]
@@ -141,35 +141,22 @@ impl Gen {
 
     /// Readable values (variables, globals, fields of roots) whose type satisfies `pred`.
     pub fn reachable(&self, cx: &FnCtx, pred: impl Fn(&Ty) -> bool) -> Vec<(String, Ty)> {
-        let mut out = vec![];
-        for v in cx.visible() {
-            if matches!(v.state, VarState::Live | VarState::ReadOnly) && pred(&v.ty) {
-                out.push((v.name, v.ty));
-            }
-        }
-        if cx.perms.globals {
-            for g in &self.globals {
-                if pred(&g.ty) {
-                    out.push((g.name.clone(), g.ty.clone()));
-                }
-            }
-        }
-        for (p, i) in self.roots(cx) {
-            for f in &self.types.structs[i].fields {
-                if pred(&f.ty) {
-                    out.push((format!("{p}.{}", f.name), f.ty.clone()));
-                }
-            }
-        }
-        out
+        let readable = |v: &Var| matches!(v.state, VarState::Live | VarState::ReadOnly);
+        self.named(cx, readable, pred)
     }
 
     /// Assignable places whose type satisfies `pred`: live variables,
     /// globals (when permitted) and fields of roots.
     pub fn places(&self, cx: &FnCtx, pred: impl Fn(&Ty) -> bool) -> Vec<(String, Ty)> {
+        self.named(cx, |v: &Var| v.state == VarState::Live && v.ty != Ty::Thread, pred)
+    }
+
+    /// The variables `var_ok` accepts, the globals (when permitted) and the
+    /// fields of roots, whose type satisfies `pred`.
+    fn named(&self, cx: &FnCtx, var_ok: impl Fn(&Var) -> bool, pred: impl Fn(&Ty) -> bool) -> Vec<(String, Ty)> {
         let mut out = vec![];
         for v in cx.visible() {
-            if v.state == VarState::Live && v.ty != Ty::Thread && pred(&v.ty) {
+            if var_ok(&v) && pred(&v.ty) {
                 out.push((v.name, v.ty));
             }
         }
@@ -581,9 +568,15 @@ impl Gen {
             }
             2 => {
                 let e = self.expr(cx, elem, o.sub());
-                let n = self.rng.range(0, 4);
-                cx.charge(n as u64);
-                format!("[{e}; {n}]")
+                cx.charge(4);
+                let ints = self.reachable(cx, |t| *t == Ty::Int);
+                if !ints.is_empty() && self.rng.chance(30) {
+                    // A length known only at run time, in 0..5.
+                    let (k, _) = self.choose(cx, &ints);
+                    format!("[{e}; idx({k}, 5)]")
+                } else {
+                    format!("[{e}; {}]", self.rng.range(0, 4))
+                }
             }
             3 => self.source(cx, &ty, o).unwrap_or_else(|| {
                 let e = self.expr(cx, elem, o.sub());

@@ -24,11 +24,7 @@ fn mix(h: int, v: int) -> int {
 }
 
 fn idx(k: int, n: int) -> int {
-    let r = k % n;
-    if r < 0 {
-        r += n;
-    }
-    return r;
+    return (k % n + n) % n;
 }
 
 fn lim(n: int, c: int) -> int {
@@ -39,12 +35,10 @@ fn lim(n: int, c: int) -> int {
 }
 
 fn hs(s: str) -> int {
-    let h = len(s);
-    if len(s) > 0 {
-        h = h * 31 + byte_at(s, 0);
-        h = h * 31 + byte_at(s, len(s) - 1);
+    if len(s) == 0 {
+        return 0;
     }
-    return h;
+    return mix(mix(len(s), byte_at(s, 0)), byte_at(s, len(s) - 1));
 }
 
 fn cap(s: str) -> str {
@@ -65,6 +59,9 @@ fn wait_t(t: Thread) { t.join(); }";
 
 /// The library: the prelude and every possible walker, each as
 /// (name, lines). `program.rs` emits only those the program refers to.
+/// Walkers `ck_S`, `ck_E` and `cka_T` hash a value down to depth `d`; they
+/// are nil-safe and cycle-safe (the depth always decreases). Arrays are
+/// never nil: the generator never stores `nil` where an array goes.
 pub fn library(types: &Types) -> Vec<(String, Out)> {
     let mut lib = vec![];
     for text in PRELUDE.split("\n\n") {
@@ -79,11 +76,8 @@ pub fn library(types: &Types) -> Vec<(String, Out)> {
         let name = types.structs[s].name.clone();
         let mut out = Out::default();
         out.open(format!("fn ck_{name}(x: {name}, d: int) -> int"));
-        out.open("if x == nil");
-        out.line("return 3;");
-        out.close();
-        out.open("if d <= 0");
-        out.line("return 1;");
+        out.open("if x == nil || d <= 0");
+        out.line("return d;");
         out.close();
         out.line(format!("let h = {};", 17 + s));
         for f in &types.structs[s].fields {
@@ -125,9 +119,6 @@ pub fn library(types: &Types) -> Vec<(String, Out)> {
         let en = types.name(&t);
         let mut out = Out::default();
         out.open(format!("fn cka_{en}(a: [{en}], d: int) -> int"));
-        out.open("if a == nil");
-        out.line("return 5;");
-        out.close();
         out.line("let h = len(a);");
         out.open("if d <= 0");
         out.line("return h;");

@@ -43,6 +43,9 @@ pub struct Global {
     pub ty: Ty,
 }
 
+/// The generator's state for one program. The other modules add their
+/// methods to it (`expr.rs`, `stmt.rs`, `funcs.rs`); what is specific to the
+/// function being generated lives in a `FnCtx` (`scope.rs`).
 pub struct Gen {
     pub rng: Rng,
     seed: u64,

@@ -128,8 +128,8 @@ impl Gen {
         ];
         let made = match self.rng.weighted(&w) {
             0 => false,
-            1 => self.s_assign(cx),
-            2 => self.s_field_store(cx),
+            1 => self.s_assign(cx, false),
+            2 => self.s_assign(cx, true),
             3 => self.s_compound(cx),
             4 => self.s_push(cx),
             5 => self.s_pop(cx),
@@ -181,24 +181,11 @@ impl Gen {
         }
     }
 
-    fn s_assign(&mut self, cx: &mut FnCtx) -> bool {
-        let ps: Vec<(String, Ty)> = self.places(cx, |_| true).into_iter().filter(|(p, _)| !p.contains('.')).collect();
-        if ps.is_empty() {
-            return false;
-        }
-        let (p, ty) = self.choose(cx, &ps);
-        let mut e = self.expr(cx, &ty, EOpts::new(2));
-        if e == p {
-            // `x = x` is dull: try once more.
-            e = self.expr(cx, &ty, EOpts::new(2));
-        }
-        cx.charge(1);
-        cx.out.line(format!("{p} = {e};"));
-        true
-    }
-
-    fn s_field_store(&mut self, cx: &mut FnCtx) -> bool {
-        let ps: Vec<(String, Ty)> = self.places(cx, |_| true).into_iter().filter(|(p, _)| p.contains('.')).collect();
+    /// Assigns a new value to a variable or global (`field` false) or to
+    /// a field of a root (`field` true).
+    fn s_assign(&mut self, cx: &mut FnCtx, field: bool) -> bool {
+        let ps: Vec<(String, Ty)> =
+            self.places(cx, |_| true).into_iter().filter(|(p, _)| p.contains('.') == field).collect();
         if ps.is_empty() {
             return false;
         }
@@ -679,7 +666,8 @@ impl Gen {
         }
         cx.effects.print = true;
         cx.charge(1);
-        cx.out.line(format!("println({});", args.join(", ")));
+        let f = if self.rng.chance(15) { "print" } else { "println" };
+        cx.out.line(format!("{f}({});", args.join(", ")));
         true
     }
 
@@ -707,7 +695,8 @@ impl Gen {
             self.expr(cx, &ty, EOpts::fresh(2).untyped())
         };
         cx.effects.log = true;
-        cx.charge(3);
+        // Rendering walks the whole object graph.
+        cx.charge(20);
         cx.out.line(format!("log({e});"));
         true
     }
