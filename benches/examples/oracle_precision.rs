@@ -3,12 +3,13 @@
 //! frame when the program ran, the share the compiler kept off the heap
 //! (stack slot, frame arena, or no object at all).
 //!
-//! `cargo run --release -p berth-benches --example oracle_precision`
+//! `cargo run --release -p berth-benches --example oracle_precision [DIR...]`
 //!
-//! Runs `berth run --escape-oracle` on each program (the reference
-//! interpreter, so it takes a few minutes), fails if the oracle finds an
-//! unsound decision, and prints a Markdown table and the precision over
-//! the whole set.
+//! Runs `berth run --escape-oracle` on each program of the directories
+//! (relative to the workspace; `benches/escape` by default) through the
+//! reference interpreter, so it takes a few minutes; fails if the oracle
+//! finds an unsound decision, and prints a Markdown table and the precision
+//! over the whole set. Programs that end in a runtime error count too.
 
 use std::process::Command;
 use std::time::Instant;
@@ -20,13 +21,17 @@ fn main() {
     println!("| program | objects | escaped | never escaped | kept off the heap | precision | oracle run (s) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let (mut never_escaped, mut kept_off) = (0u64, 0u64);
-    for program in programs("benches/escape") {
+    let mut dirs: Vec<String> = std::env::args().skip(1).collect();
+    if dirs.is_empty() {
+        dirs.push("benches/escape".into());
+    }
+    for program in dirs.iter().flat_map(|d| programs(d)) {
         let started = Instant::now();
         let out = Command::new(&berth).arg("run").arg("--escape-oracle").arg(&program).output().expect("berth runs");
         let seconds = started.elapsed().as_secs_f64();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let summary = stderr.lines().last().unwrap_or_default();
-        assert!(out.status.success() && summary.ends_with("; sound"), "{}:\n{stderr}", program.display());
+        assert!(summary.ends_with("; sound"), "{}:\n{stderr}", program.display());
         // "escape oracle: T objects, E escaped; of the N that never
         // escaped, K were kept off the heap (precision P%) and ..."
         let numbers: Vec<u64> = summary
