@@ -59,6 +59,9 @@ struct Options {
     /// Only report divergences: do not minimise or save them.
     #[arg(long)]
     no_minimize: bool,
+    /// The size of the generated programs (`berth-gen --size`).
+    #[arg(long, default_value_t = berth_gen::Config::default().size)]
+    size: u32,
 }
 
 fn main() -> ExitCode {
@@ -161,7 +164,7 @@ fn run_seeds(berth: &Berth, start: u64, end: Option<u64>, options: &Options) -> 
 /// saved (unless `--no-minimize`), and the path of what describes it
 /// returned.
 fn check_seed(berth: &Berth, seed: u64, file: &Path, options: &Options) -> Option<PathBuf> {
-    let source = berth_gen::generate(seed);
+    let source = berth_gen::generate_with(seed, &berth_gen::Config { size: options.size });
     std::fs::write(file, &source).ok()?;
     let divergence = berth.divergence(file)?;
     eprintln!("seed {seed} diverges:\n{}", divergence.description);
@@ -172,12 +175,15 @@ fn check_seed(berth: &Berth, seed: u64, file: &Path, options: &Options) -> Optio
     let small = shrink(berth, &source, &divergence, file);
     std::fs::write(file, &small).ok()?;
     let description = berth.divergence(file).unwrap_or(divergence).description;
-    let header: String = std::iter::once(format!("// regression: seed {seed} of berth-gen, minimised by berth-diff"))
-        .chain(description.lines().map(|l| format!("// {l}")))
-        .map(|l| l + "\n")
-        .collect();
+    let header: String = std::iter::once(format!(
+        "// regression: seed {seed} (size {}) of berth-gen, minimised by berth-diff",
+        options.size
+    ))
+    .chain(description.lines().map(|l| format!("// {l}")))
+    .map(|l| l + "\n")
+    .collect();
     let _ = std::fs::create_dir_all(save);
-    let path = save.join(format!("seed_{seed}.berth"));
+    let path = save.join(format!("seed_{seed}_size_{}.berth", options.size));
     std::fs::write(&path, header + &small).ok()?;
     Some(path)
 }
