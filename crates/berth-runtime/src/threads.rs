@@ -57,9 +57,14 @@ pub extern "C" fn berth_spawn(_ctx: *mut ThreadContext, entry: Entry, args: u64)
     }
 }
 
-/// Waits for the thread; joining it again returns at once.
+/// Waits for the thread; joining it again returns at once, and so does
+/// joining the zero handle a `Thread` global holds before its initialiser
+/// has run.
 #[unsafe(no_mangle)]
 pub extern "C" fn berth_join(_ctx: *mut ThreadContext, thread: u64) {
+    if thread == 0 {
+        return;
+    }
     // SAFETY: a `Thread` value is a pointer `berth_spawn` returned, never
     // freed.
     let thread = unsafe { &*(thread as *const ThreadHandle) };
