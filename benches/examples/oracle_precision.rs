@@ -32,15 +32,15 @@ fn main() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let summary = stderr.lines().last().unwrap_or_default();
         assert!(summary.ends_with("; sound"), "{}:\n{stderr}", program.display());
-        // "escape oracle: T objects, E escaped; of the N that never
-        // escaped, K were kept off the heap (precision P%) and ..."
+        // "escape oracle: T objects, E escaped; kept off the heap: K of
+        // the N that never escaped (precision P%); ..."
         let numbers: Vec<u64> = summary
             .split(|c: char| !c.is_ascii_digit())
             .filter(|s| !s.is_empty())
             .take(4)
             .map(|s| s.parse().expect("a count"))
             .collect();
-        let [objects, escaped, never, off] = numbers[..] else { panic!("unexpected summary: {summary}") };
+        let [objects, escaped, off, never] = numbers[..] else { panic!("unexpected summary: {summary}") };
         never_escaped += never;
         kept_off += off;
         println!(

@@ -229,8 +229,8 @@ impl SiteRecord {
         let non_escaping = off_heap + missed;
         let precision = if non_escaping == 0 { 100.0 } else { 100.0 * off_heap as f64 / non_escaping as f64 };
         format!(
-            "escape oracle: {} objects, {} escaped; of the {non_escaping} that never escaped, {off_heap} were kept \
-             off the heap (precision {precision:.1}%) and {missed} were on the heap; {}",
+            "escape oracle: {} objects, {} escaped; kept off the heap: {off_heap} of the {non_escaping} that never \
+             escaped (precision {precision:.1}%); missed on the heap: {missed}; {}",
             self.frame + self.heap + stayed_virtual,
             self.frame_escaped + self.heap_escaped,
             if unsound { "UNSOUND" } else { "sound" }
