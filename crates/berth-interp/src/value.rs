@@ -38,6 +38,9 @@ pub enum Val {
     Dir(u32),
 }
 
+// A register is two words, which the stack limit counts on.
+const _: () = assert!(std::mem::size_of::<Val>() == 16);
+
 #[derive(Debug)]
 pub struct Str {
     pub bytes: Box<[u8]>,
