@@ -1,5 +1,5 @@
 //! Differential testing (see `crates/berth-diff`): the programs `berth-gen`
-//! makes from a fixed set of seeds, and the minimised divergences kept in
+//! makes from a fixed set of seeds (of a few sizes), and the minimised divergences kept in
 //! `tests/regressions/`, must print the same and exit the same when run by
 //! the reference interpreter, the JIT with and without the escape analysis
 //! and the inliner, and under the escape oracle (which must also find
@@ -17,6 +17,11 @@ use libtest_mimic::{Arguments, Trial};
 
 /// The seeds every test run checks: 0..SEEDS.
 const SEEDS: u64 = 200;
+
+/// The size of a seed's program: mostly the default, some larger.
+fn size(seed: u64) -> u32 {
+    [1, 1, 2, 4][seed as usize % 4]
+}
 
 fn main() {
     let args = Arguments::from_args();
@@ -45,8 +50,10 @@ fn agree(path: &Path) -> Result<(), String> {
 fn generated(seed: u64) -> Result<(), String> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let path = dir.join(format!("seed_{seed}.berth"));
-    std::fs::write(&path, berth_gen::generate(seed)).map_err(|e| e.to_string())?;
+    let size = size(seed);
+    let path = dir.join(format!("seed_{seed}_size_{size}.berth"));
+    let program = berth_gen::generate_with(seed, &berth_gen::Config { size });
+    std::fs::write(&path, program).map_err(|e| e.to_string())?;
     if !berth().checks(&path) {
         return Err(format!("seed {seed}: the generated program does not type-check ({})", path.display()));
     }
