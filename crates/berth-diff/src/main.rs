@@ -64,6 +64,9 @@ struct Options {
     size: u32,
 }
 
+/// The stack of each worker thread.
+const WORKER_STACK: usize = 64 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let berth = match Berth::beside_current_exe() {
@@ -133,7 +136,9 @@ fn run_seeds(berth: &Berth, start: u64, end: Option<u64>, options: &Options) -> 
     std::thread::scope(|scope| {
         for job in 0..options.jobs.max(1) {
             let (next, done, found) = (&next, &done, &found);
-            scope.spawn(move || {
+            // The generator recurses over expressions: be generous.
+            let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
+            let spawned = worker.spawn_scoped(scope, move || {
                 let file = scratch_file(&job.to_string());
                 loop {
                     let seed = next.fetch_add(1, Ordering::Relaxed);
@@ -150,6 +155,9 @@ fn run_seeds(berth: &Berth, start: u64, end: Option<u64>, options: &Options) -> 
                 }
                 let _ = std::fs::remove_file(&file);
             });
+            if let Err(e) = spawned {
+                eprintln!("error: cannot start a worker thread: {e}");
+            }
         }
     });
     let found = found.into_inner().unwrap_or_else(|e| e.into_inner());

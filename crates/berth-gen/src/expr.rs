@@ -527,7 +527,10 @@ impl Gen {
             let (name, ty) = &fields[k];
             let e = if let Some((_, e)) = forced.iter().find(|(f, _)| f == name) {
                 e.clone()
-            } else if o.depth == 0 && matches!(ty, Ty::Struct(_, false)) && self.rng.chance(70) {
+            } else if o.depth == 0 && matches!(ty, Ty::Struct(_, false)) {
+                // At the bottom, a field that may be nil is: building it
+                // would go on at depth 0, and a struct with several such
+                // fields could then grow without end.
                 "nil".into()
             } else {
                 self.expr(cx, ty, o.sub())
