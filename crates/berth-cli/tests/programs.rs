@@ -4,7 +4,8 @@
 //!
 //! Beside `NAME.berth` are `NAME.stdout`, and when the program writes them
 //! `NAME.stderr` and `NAME.outbox`. The expected exit status is 101 when
-//! the expected stderr ends with a runtime error line, else 0.
+//! the expected stderr ends with a runtime error line (`error: ...`), else
+//! 0.
 //!
 //! Every program also runs through the reference interpreter and under the
 //! escape oracle (see `common::Mode`).
@@ -42,7 +43,7 @@ fn expected(path: &str, extension: &str) -> String {
 fn check(path: &str, mode: Mode) -> Result<(), String> {
     let run = run_program(path, mode)?;
     let stderr = expected(path, "stderr");
-    let failing = stderr.lines().last().is_some_and(|l| l.starts_with("error: ") && l.contains(" at "));
+    let failing = stderr.lines().last().is_some_and(|l| l.starts_with("error: "));
     let status = if failing { 101 } else { 0 };
     diff("stdout", &expected(path, "stdout"), &run.stdout)?;
     diff("stderr", &stderr, &run.stderr)?;

@@ -161,7 +161,7 @@ fn constant_size(g: &Graph, site: AllocSite) -> Option<u64> {
         AllocInit::Struct { fields, .. } => Some(8 + fields.iter().map(|&f| elem_bytes(f)).sum::<u64>()),
         AllocInit::Array { elems } => Some(elems.iter().map(|&e| elem_bytes(e)).sum()),
         AllocInit::ArrayRepeat { value, count } => {
-            g.func.int_constant(*count).map(|n| n.max(0) as u64 * elem_bytes(*value))
+            g.func.int_constant(*count).map(|n| (n.max(0) as u64).saturating_mul(elem_bytes(*value)))
         }
         _ => None,
     }

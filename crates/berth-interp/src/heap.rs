@@ -38,6 +38,16 @@ pub struct Object {
 }
 
 impl Object {
+    /// Calls `f` on every object this one refers to.
+    pub fn for_each_ref(&self, f: &mut impl FnMut(ObjRef)) {
+        match &self.data {
+            ObjData::Struct { fields: values, .. } | ObjData::Array(values) => {
+                values.iter().for_each(|v| v.for_each_ref(f))
+            }
+            ObjData::Buffer => {}
+        }
+    }
+
     /// The object has become reachable from an older frame than its own.
     pub fn escaped(&self) -> bool {
         self.reach < self.depth

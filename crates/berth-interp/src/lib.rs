@@ -60,8 +60,9 @@ pub fn run(module: &Module, file: &str, oracle: Option<&Analysis>) -> Outcome {
             berth_runtime::start::shutdown();
             0
         }
-        Err(Stop::Error { what, span }) => {
-            let (line, col) = module.positions.line_col(span);
+        Err(Stop::Error { what, at }) => {
+            // Line 0: no position, as the runtime says it.
+            let (line, col) = at.map_or((0, 0), |span| module.positions.line_col(span));
             berth_runtime::errors::report(&what, line, col);
             101
         }

@@ -8,7 +8,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::rc::Rc;
 
-use berth_ir::instructions::{AllocInit, BlockCall, InstKind, Storage};
+use berth_ir::instructions::{AllocInit, BinaryOp, BlockCall, InstKind, Storage};
 use berth_ir::{Block, Function, Inst, Module, Value};
 use berth_runtime::strings::format_float;
 use berth_syntax::Span;
@@ -29,8 +29,9 @@ pub const STACK_VALUES: usize = 16 << 20;
 
 /// Why the machine stopped before the program's end.
 pub enum Stop {
-    /// A runtime error, reported at `span`.
-    Error { what: String, span: Span },
+    /// A runtime error, reported at `at` (nowhere for running out of
+    /// memory, as in compiled code).
+    Error { what: String, at: Option<Span> },
     /// The oracle saw an object used after its frame released it.
     UseAfterRelease,
 }
@@ -127,7 +128,7 @@ impl<'m> Machine<'m> {
         self.stack_values += size;
         let base = *self.thread_bases.last().expect("the main thread's base");
         if self.stack_values - base > STACK_VALUES {
-            return Err(Stop::Error { what: "stack overflow".into(), span: f.span });
+            return Err(Stop::Error { what: "stack overflow".into(), at: Some(f.span) });
         }
         let entry = f.entry().expect("a function has an entry block");
         let mut regs = vec![Val::Unit; size];
@@ -148,8 +149,8 @@ impl<'m> Machine<'m> {
         Ok(())
     }
 
-    fn error(&self, what: impl Into<String>, span: Span) -> Stop {
-        Stop::Error { what: what.into(), span }
+    fn error(&self, what: impl Into<String>, at: Span) -> Stop {
+        Stop::Error { what: what.into(), at: Some(at) }
     }
 
     /// The object behind a reference, or the oracle's verdict on a stale
@@ -209,9 +210,19 @@ impl<'m> Machine<'m> {
             InstKind::Nil => Val::Ref(None),
             InstKind::Unary(op, x) => ops::unary(*op, self.get(*x)),
             InstKind::Binary(op, a, b) => {
-                if let berth_ir::instructions::BinaryOp::StrCmp(_) = op {
-                    self.text(*a, at)?;
-                    self.text(*b, at)?;
+                // Comparing strings reads their bytes, comparing references
+                // their addresses: both need the objects to be there.
+                match op {
+                    BinaryOp::StrCmp(_) => {
+                        self.text(*a, at)?;
+                        self.text(*b, at)?;
+                    }
+                    BinaryOp::RefCmp(_) => {
+                        for r in [self.get(*a).reference(), self.get(*b).reference()].into_iter().flatten() {
+                            self.object(r, at)?;
+                        }
+                    }
+                    _ => {}
                 }
                 ops::binary(*op, self.get(*a), self.get(*b)).map_err(|e| self.error(e, at))?
             }
@@ -344,7 +355,8 @@ impl<'m> Machine<'m> {
                 if let Some(result) = data.result {
                     self.set(result, Val::Thread(id));
                 }
-                if self.oracle.is_some() {
+                if let Some(oracle) = &mut self.oracle {
+                    oracle.lend(&self.heap, &args, id);
                     self.frame_mut().spawned.push((id, args.clone()));
                 }
                 return self.push_frame(*callee, args, None, true);
@@ -354,6 +366,9 @@ impl<'m> Machine<'m> {
                     && let Some(joined) = self.joined.get_mut(id as usize)
                 {
                     *joined = true;
+                    if let Some(oracle) = &mut self.oracle {
+                        oracle.joined(id);
+                    }
                 }
                 Val::Unit
             }
@@ -426,7 +441,7 @@ impl<'m> Machine<'m> {
                 let mark = self.get(*mark).int() as usize;
                 let released: Vec<ObjRef> = self.frame_mut().arena.drain(mark..).collect();
                 for r in released {
-                    self.heap.release(r);
+                    self.release(r, at);
                 }
                 Val::Unit
             }
@@ -468,6 +483,24 @@ impl<'m> Machine<'m> {
         }
     }
 
+    /// `[value; n]`, or the out-of-memory error compiled code would give
+    /// (with its buffer's size) when there is no room for it.
+    fn repeat(&mut self, value: Value, n: usize) -> Result<Vec<Val>, Stop> {
+        let mut elems = Vec::new();
+        if elems.try_reserve_exact(n).is_err() {
+            let words = self.module.value_words(self.frame_type(value)).max(1);
+            let bytes = berth_runtime::arrays::buffer_bytes(words * 8, n.max(4)).unwrap_or(usize::MAX);
+            return Err(Stop::Error { what: format!("out of memory (allocating {bytes} bytes)"), at: None });
+        }
+        elems.resize(n, self.get(value).clone());
+        Ok(elems)
+    }
+
+    /// The type of a value of the running function.
+    fn frame_type(&self, v: Value) -> TypeId {
+        self.module.funcs[self.frame().func].dfg.value_type(v)
+    }
+
     fn goto(&mut self, dest: &BlockCall) {
         let module = self.module;
         let args: Vec<Val> = dest.args.iter().map(|&v| self.get(v).clone()).collect();
@@ -498,7 +531,7 @@ impl<'m> Machine<'m> {
                 if n < 0 {
                     return Err(self.error(format!("negative array length: {n}"), at));
                 }
-                ObjData::Array(vec![self.get(*value).clone(); n as usize])
+                ObjData::Array(self.repeat(*value, n as usize)?)
             }
             AllocInit::Concat(a, b) => {
                 let (a, b) = (self.text(*a, at)?, self.text(*b, at)?);
@@ -537,7 +570,7 @@ impl<'m> Machine<'m> {
                 }
             };
             if let Some(previous) = previous {
-                self.heap.release(previous);
+                self.release(previous, at);
             }
         }
         Ok(Val::Ref(Some(r)))
@@ -569,6 +602,14 @@ impl<'m> Machine<'m> {
         r
     }
 
+    /// Under the oracle: a frame lets an object go at `at`.
+    fn release(&mut self, r: ObjRef, at: Span) {
+        if let Some(oracle) = &mut self.oracle {
+            oracle.releasing(r, at);
+        }
+        self.heap.release(r);
+    }
+
     fn return_from(&mut self, value: Val, at: Span) -> Result<(), Stop> {
         let depth = self.depth();
         let thread = self.frame().thread;
@@ -584,11 +625,8 @@ impl<'m> Machine<'m> {
                     }
                 }
             }
-            for &(_, r) in &frame.slots {
-                self.heap.release(r);
-            }
-            for &r in &frame.arena {
-                self.heap.release(r);
+            for r in frame.slots.iter().map(|&(_, r)| r).chain(frame.arena.iter().copied()) {
+                self.release(r, at);
             }
         }
         self.stack_values -= frame.regs.len();

@@ -21,7 +21,7 @@
 //! iteration's arena was released, or its stack slot was reused). A heap
 //! object that never escaped is a missed opportunity, counted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use berth_escape::Analysis;
@@ -30,7 +30,7 @@ use berth_ir::{AllocSite, Module};
 use berth_syntax::Span;
 
 use crate::heap::{Heap, Stale};
-use crate::value::Val;
+use crate::value::{ObjRef, Val};
 
 /// The reach of objects that globals, the outbox or a detached thread can
 /// reach: older than every frame.
@@ -81,6 +81,14 @@ pub struct Oracle {
     sites: BTreeMap<AllocSite, SiteRecord>,
     /// Where an object was first used after its frame released it.
     use_after_release: Option<Span>,
+    /// The objects reachable from the arguments of each thread not yet
+    /// joined. A compiled thread may still be running, so its spawner's
+    /// frame must not release them (the interpreter's thread has finished,
+    /// so a use would not show).
+    lent: HashMap<ObjRef, u32>,
+    /// Where such an object was first released before its thread was
+    /// joined.
+    released_while_lent: Option<Span>,
 }
 
 impl Oracle {
@@ -125,14 +133,33 @@ impl Oracle {
                     Storage::Heap | Storage::Undecided => record.heap_escaped += 1,
                 }
             }
-            match &object.data {
-                crate::heap::ObjData::Struct { fields: values, .. } | crate::heap::ObjData::Array(values) => {
-                    values.iter().for_each(|v| v.for_each_ref(&mut |r| work.push(r)))
-                }
-                crate::heap::ObjData::Buffer => {}
-            }
+            object.for_each_ref(&mut |r| work.push(r));
         }
         Ok(())
+    }
+
+    /// Records that the objects `args` reach are in use by `thread`.
+    pub fn lend(&mut self, heap: &Heap, args: &[Val], thread: u32) {
+        let mut work = Vec::new();
+        args.iter().for_each(|v| v.for_each_ref(&mut |r| work.push(r)));
+        while let Some(r) = work.pop() {
+            let Ok(object) = heap.get(r) else { continue };
+            if self.lent.insert(r, thread).is_some() {
+                continue;
+            }
+            object.for_each_ref(&mut |r| work.push(r));
+        }
+    }
+
+    pub fn joined(&mut self, thread: u32) {
+        self.lent.retain(|_, t| *t != thread);
+    }
+
+    /// A frame releases `r` at `at`.
+    pub fn releasing(&mut self, r: ObjRef, at: Span) {
+        if self.lent.remove(&r).is_some() {
+            self.released_while_lent.get_or_insert(at);
+        }
     }
 
     /// Records a use of a released object (the first one).
@@ -141,7 +168,9 @@ impl Oracle {
     }
 
     pub fn unsound(&self) -> bool {
-        self.use_after_release.is_some() || self.sites.values().any(|r| r.frame_escaped > 0)
+        self.use_after_release.is_some()
+            || self.released_while_lent.is_some()
+            || self.sites.values().any(|r| r.frame_escaped > 0)
     }
 
     /// The report: one line per allocation site of the source (inlined
@@ -171,6 +200,13 @@ impl Oracle {
                 out,
                 "  UNSOUND: an object was used at {l}:{c} after its frame released it (the frame returned, \
                  the loop iteration's arena was released, or its stack slot was reused)"
+            );
+        }
+        if let Some(at) = self.released_while_lent {
+            let (l, c) = module.positions.line_col(at);
+            let _ = writeln!(
+                out,
+                "  UNSOUND: an object handed to a thread was released at {l}:{c}, before the thread was joined"
             );
         }
         let _ = writeln!(out, "{}", totals.summary(self.unsound()));

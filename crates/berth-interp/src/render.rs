@@ -32,7 +32,12 @@ fn render_into(
         }
         Val::Float(x) => out.push_str(&format_float(*x)),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Val::Str(s) => out.push_str(&quote(&s.bytes)),
+        Val::Str(s) => {
+            if let Some(buffer) = s.buffer {
+                heap.get(buffer)?;
+            }
+            out.push_str(&quote(&s.bytes))
+        }
         Val::Thread(_) => out.push_str("<thread>"),
         Val::Ref(None) => out.push_str("nil"),
         Val::Ref(Some(r)) if path.contains(r) => out.push_str("<cycle>"),

@@ -14,7 +14,7 @@ use berth_types::EnumId;
 /// generation when the object was made. A slot whose generation moved on
 /// held an object that was released (a frame's stack slot or arena memory,
 /// under the oracle), so using the reference is a use after release.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ObjRef {
     pub slot: u32,
     pub generation: u32,

@@ -42,11 +42,17 @@ impl ArrayRef {
 }
 
 fn buffer(ctx: &mut ThreadContext, storage: Storage, elem_bytes: usize, cap: usize) -> usize {
-    let size = array::DATA as usize + elem_bytes * cap;
+    let size = buffer_bytes(elem_bytes, cap).unwrap_or_else(|| crate::errors::out_of_memory(usize::MAX));
     match storage {
         Storage::Heap => memory::alloc_object(size, type_id::ARRAY_BUFFER, true),
         Storage::Arena => memory::arena_object(ctx, size, type_id::ARRAY_BUFFER),
     }
+}
+
+/// The bytes of a buffer for `cap` elements of `elem_bytes` each, header
+/// included; `None` when that does not fit in an address.
+pub fn buffer_bytes(elem_bytes: usize, cap: usize) -> Option<usize> {
+    elem_bytes.checked_mul(cap)?.checked_add(array::DATA as usize)
 }
 
 /// A new array of `len` zeroed elements of `elem_words` words each.
