@@ -55,6 +55,9 @@ pub fn run(module: &Module, file: &str, oracle: Option<&Analysis>) -> Outcome {
     berth_runtime::start::started();
     let mut machine = Machine::new(module, oracle.is_some());
     let outcome = machine.run(module.init).and_then(|()| machine.run(module.main));
+    if outcome.is_ok() {
+        machine.detach_unjoined();
+    }
     let status = match outcome {
         Ok(()) | Err(Stop::UseAfterRelease) => {
             berth_runtime::start::shutdown();

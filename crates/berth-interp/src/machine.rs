@@ -50,9 +50,6 @@ struct Frame {
     slots: Vec<(Inst, ObjRef)>,
     /// Under the oracle: the frame's arena objects, oldest first.
     arena: Vec<ObjRef>,
-    /// Under the oracle: threads spawned here and their arguments, which
-    /// escape unless the thread is joined before the frame returns.
-    spawned: Vec<(u32, Vec<Val>)>,
 }
 
 struct DirStream {
@@ -87,6 +84,14 @@ impl<'m> Machine<'m> {
             joined: Vec::new(),
             dirs: Vec::new(),
             oracle: oracle.then(Oracle::default),
+        }
+    }
+
+    /// Under the oracle, at the program's end: what threads never joined
+    /// were given stayed theirs, beyond every frame.
+    pub fn detach_unjoined(&mut self) {
+        if let Some(oracle) = &mut self.oracle {
+            oracle.detach_unjoined(&mut self.heap);
         }
     }
 
@@ -144,7 +149,6 @@ impl<'m> Machine<'m> {
             thread,
             slots: Vec::new(),
             arena: Vec::new(),
-            spawned: Vec::new(),
         });
         Ok(())
     }
@@ -356,8 +360,7 @@ impl<'m> Machine<'m> {
                     self.set(result, Val::Thread(id));
                 }
                 if let Some(oracle) = &mut self.oracle {
-                    oracle.lend(&self.heap, &args, id);
-                    self.frame_mut().spawned.push((id, args.clone()));
+                    oracle.lend(&self.heap, &args, id, at);
                 }
                 return self.push_frame(*callee, args, None, true);
             }
@@ -366,8 +369,12 @@ impl<'m> Machine<'m> {
                     && let Some(joined) = self.joined.get_mut(id as usize)
                 {
                     *joined = true;
-                    if let Some(oracle) = &mut self.oracle {
-                        oracle.joined(id);
+                    // The thread's arguments lived until here.
+                    if let Some(args) = self.oracle.as_mut().and_then(|o| o.joined(id)) {
+                        let depth = self.depth();
+                        for arg in &args {
+                            self.lower(arg, depth, Cause::Thread, at)?;
+                        }
                     }
                 }
                 Val::Unit
@@ -618,13 +625,6 @@ impl<'m> Machine<'m> {
         }
         let frame = self.frames.pop().expect("a running frame");
         if self.oracle.is_some() {
-            for (id, args) in &frame.spawned {
-                if !self.joined[*id as usize] {
-                    for arg in args {
-                        self.lower(arg, GLOBAL, Cause::Thread, at)?;
-                    }
-                }
-            }
             for r in frame.slots.iter().map(|&(_, r)| r).chain(frame.arena.iter().copied()) {
                 self.release(r, at);
             }

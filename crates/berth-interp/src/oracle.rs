@@ -4,22 +4,28 @@
 //! Every object carries the depth of the frame that made it and its
 //! *reach*: the depth of the oldest frame it has been reachable from.
 //! Returning a value lowers its reach to the caller's depth; storing it
-//! into an object lowers it to that object's reach; a global, the outbox
-//! and a thread that its spawner does not join before returning lower it
-//! to [`GLOBAL`]. Lowering spreads to everything the object reaches, so an
-//! object never reaches anything younger than itself. An object *escaped*
-//! once its reach is older than its own frame: that is the dynamic
-//! counterpart of the static "does not outlive its frame".
+//! into an object lowers it to that object's reach; a global and the
+//! outbox lower it to [`GLOBAL`]. Lowering spreads to everything the object
+//! reaches, so an object never reaches anything younger than itself. Reach
+//! only goes down: an object that was once reachable from an older frame
+//! escaped, even if it is unlinked again later. An object *escaped* once
+//! its reach is older than its own frame: that is the dynamic counterpart
+//! of the static "does not outlive its frame".
 //!
 //! Spawned threads run to completion at the `spawn` (see the crate's
 //! comment), on top of the spawner's frames, so a thread's frames are
-//! younger than its spawner's as a callee's are.
+//! younger than its spawner's as a callee's are. A compiled thread may run
+//! until it is joined, though, so what its arguments reach lives until the
+//! join: it is lowered to the joining frame's depth then (to [`GLOBAL`] if
+//! the program ends first), and a frame that releases any of it before the
+//! join is unsound.
 //!
-//! Two things are unsound, and fail the run: an object the compiler kept
-//! in a frame (stack slot or frame arena) that escaped, and a use of an
-//! object after its frame released it (the frame returned, its loop
-//! iteration's arena was released, or its stack slot was reused). A heap
-//! object that never escaped is a missed opportunity, counted.
+//! Unsound, and failing the run: an object the compiler kept in a frame
+//! (stack slot or frame arena) that escaped; a use of an object after its
+//! frame released it (the frame returned, its loop iteration's arena was
+//! released, or its stack slot was reused); a frame releasing what a
+//! thread not yet joined was given. A heap object that never escaped is a
+//! missed opportunity, counted.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -43,7 +49,7 @@ pub enum Cause {
     Store,
     Global,
     Send,
-    /// Passed to a thread its spawner did not join before returning.
+    /// Passed to a thread joined in an older frame, or never.
     Thread,
 }
 
@@ -54,7 +60,7 @@ impl Cause {
             Cause::Store => "stored into an older object",
             Cause::Global => "stored into a global",
             Cause::Send => "sent",
-            Cause::Thread => "passed to a thread that outlives its frame",
+            Cause::Thread => "passed to a thread joined only after its frame ended, or never",
         }
     }
 }
@@ -81,6 +87,10 @@ pub struct Oracle {
     sites: BTreeMap<AllocSite, SiteRecord>,
     /// Where an object was first used after its frame released it.
     use_after_release: Option<Span>,
+    /// The arguments of each thread not yet joined, and where it was
+    /// spawned. They live until the join: lowered to the joining frame then,
+    /// and to [`GLOBAL`] if the program ends first.
+    threads: HashMap<u32, (Vec<Val>, Span)>,
     /// The objects reachable from the arguments of each thread not yet
     /// joined. A compiled thread may still be running, so its spawner's
     /// frame must not release them (the interpreter's thread has finished,
@@ -138,8 +148,9 @@ impl Oracle {
         Ok(())
     }
 
-    /// Records that the objects `args` reach are in use by `thread`.
-    pub fn lend(&mut self, heap: &Heap, args: &[Val], thread: u32) {
+    /// Records that `thread`, spawned at `at`, uses what `args` reach.
+    pub fn lend(&mut self, heap: &Heap, args: &[Val], thread: u32, at: Span) {
+        self.threads.insert(thread, (args.to_vec(), at));
         let mut work = Vec::new();
         args.iter().for_each(|v| v.for_each_ref(&mut |r| work.push(r)));
         while let Some(r) = work.pop() {
@@ -151,8 +162,23 @@ impl Oracle {
         }
     }
 
-    pub fn joined(&mut self, thread: u32) {
+    /// `thread` is joined: its arguments, to be lowered to the joining
+    /// frame (the first join only).
+    pub fn joined(&mut self, thread: u32) -> Option<Vec<Val>> {
         self.lent.retain(|_, t| *t != thread);
+        self.threads.remove(&thread).map(|(args, _)| args)
+    }
+
+    /// At the end: the arguments of threads never joined escaped.
+    pub fn detach_unjoined(&mut self, heap: &mut Heap) {
+        let mut threads: Vec<(u32, (Vec<Val>, Span))> = self.threads.drain().collect();
+        threads.sort_by_key(|(id, _)| *id);
+        for (_, (args, at)) in threads {
+            for arg in &args {
+                // What a frame released already was reported when it was.
+                let _ = self.lower(heap, arg, GLOBAL, Cause::Thread, at);
+            }
+        }
     }
 
     /// A frame releases `r` at `at`.
