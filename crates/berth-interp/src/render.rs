@@ -4,6 +4,7 @@
 //! `Value::Int(3)`, `"text"`, `nil`, `<thread>`, and `<cycle>` for an
 //! object met again while it is being rendered.
 
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use berth_ir::Module;
@@ -15,7 +16,7 @@ use crate::value::{ObjRef, Val};
 
 pub fn render(module: &Module, heap: &Heap, value: &Val) -> Result<String, Stale> {
     let mut out = String::new();
-    render_into(module, heap, &mut out, &mut Vec::new(), value)?;
+    render_into(module, heap, &mut out, &mut HashSet::new(), value)?;
     Ok(out)
 }
 
@@ -23,7 +24,7 @@ fn render_into(
     module: &Module,
     heap: &Heap,
     out: &mut String,
-    path: &mut Vec<ObjRef>,
+    path: &mut HashSet<ObjRef>,
     value: &Val,
 ) -> Result<(), Stale> {
     match value {
@@ -40,9 +41,11 @@ fn render_into(
         }
         Val::Thread(_) => out.push_str("<thread>"),
         Val::Ref(None) => out.push_str("nil"),
-        Val::Ref(Some(r)) if path.contains(r) => out.push_str("<cycle>"),
         Val::Ref(Some(r)) => {
-            path.push(*r);
+            if !path.insert(*r) {
+                out.push_str("<cycle>");
+                return Ok(());
+            }
             match &heap.get(*r)?.data {
                 ObjData::Struct { strukt, fields } => {
                     let def = &module.structs[*strukt];
@@ -66,7 +69,7 @@ fn render_into(
                 }
                 ObjData::Buffer => out.push_str("<buffer>"),
             }
-            path.pop();
+            path.remove(r);
         }
         Val::Enum(e) => {
             let def = &module.enums[e.enum_id];

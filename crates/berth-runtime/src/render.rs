@@ -4,6 +4,7 @@
 //! `Point { x: 1, y: 2 }`, `[1, 2]`, `Value::Int(3)`, `"text"`, `nil`,
 //! `<thread>`; an object met again while it is being rendered is `<cycle>`.
 
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use berth_abi::{ItemDesc, TypeDesc, WORD, kind};
@@ -18,7 +19,7 @@ use crate::strings::{BerthStr, format_float};
 /// from it must be live.
 pub unsafe fn render(desc: *const TypeDesc, words: *const u64) -> String {
     let mut out = String::new();
-    let mut path = Vec::new();
+    let mut path = HashSet::new();
     // SAFETY: forwarded from the caller.
     unsafe { render_into(&mut out, &mut path, &*desc, words) };
     out
@@ -48,7 +49,7 @@ fn item_types(item: &ItemDesc) -> &[*const TypeDesc] {
 
 /// # Safety
 /// As for [`render`]; `path` holds the objects being rendered.
-unsafe fn render_into(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, words: *const u64) {
+unsafe fn render_into(out: &mut String, path: &mut HashSet<u64>, desc: &TypeDesc, words: *const u64) {
     // SAFETY (for the reads below): `words` points at `desc.words` words.
     let word = |i: usize| unsafe { *words.add(i) };
     match desc.kind {
@@ -64,10 +65,9 @@ unsafe fn render_into(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, wo
             let object = word(0);
             if object == 0 {
                 out.push_str("nil");
-            } else if path.contains(&object) {
+            } else if !path.insert(object) {
                 out.push_str("<cycle>");
             } else {
-                path.push(object);
                 // SAFETY: a non-nil reference of this type is a live object.
                 unsafe {
                     if desc.kind == kind::STRUCT {
@@ -76,7 +76,7 @@ unsafe fn render_into(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, wo
                         render_array(out, path, desc, object)
                     }
                 };
-                path.pop();
+                path.remove(&object);
             }
         }
         kind::ENUM => {
@@ -109,7 +109,7 @@ unsafe fn render_into(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, wo
 
 /// # Safety
 /// `object` is a live struct described by `desc`.
-unsafe fn render_struct(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, object: u64) {
+unsafe fn render_struct(out: &mut String, path: &mut HashSet<u64>, desc: &TypeDesc, object: u64) {
     let fields = items(desc);
     let _ = write!(out, "{} {{", name(desc.name, desc.name_len));
     for (i, field) in fields.iter().enumerate() {
@@ -124,7 +124,7 @@ unsafe fn render_struct(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, 
 
 /// # Safety
 /// `object` is a live array described by `desc`.
-unsafe fn render_array(out: &mut String, path: &mut Vec<u64>, desc: &TypeDesc, object: u64) {
+unsafe fn render_array(out: &mut String, path: &mut HashSet<u64>, desc: &TypeDesc, object: u64) {
     let array = ArrayRef(object as usize);
     // SAFETY: an array descriptor has its element type.
     let elem = unsafe { &*desc.elem };
