@@ -344,6 +344,18 @@ impl Gen {
         }
     }
 
+    /// Starts a function recursing on its read-only fuel `n`, returning
+    /// `base` once `n <= 0`.
+    fn begin_recursive(&mut self, name: &str, params: &[(String, Ty)], ret: &Ty, budget: u64, base: &str) -> FnCtx {
+        let perms = self.random_perms();
+        let mut cx = self.begin_fn(name, params, Some(ret.clone()), perms, budget);
+        cx.shadow("n", Ty::Int, VarState::ReadOnly);
+        cx.out.open("if n <= 0");
+        cx.out.line(format!("return {base};"));
+        cx.out.close();
+        cx
+    }
+
     /// `r(n, acc)`: builds a list by recursion, one node per level.
     pub fn rec_list(&mut self) {
         let name = self.fresh_fn_name("r");
@@ -351,12 +363,7 @@ impl Gen {
         let link = "next";
         let ty = Ty::Struct(s, false);
         let params = vec![("n".to_string(), Ty::Int), ("acc".to_string(), ty.clone())];
-        let perms = self.random_perms();
-        let mut cx = self.begin_fn(&name, &params, Some(ty.clone()), perms, 300);
-        cx.shadow("n", Ty::Int, VarState::ReadOnly);
-        cx.out.open("if n <= 0");
-        cx.out.line("return acc;");
-        cx.out.close();
+        let mut cx = self.begin_recursive(&name, &params, &ty, 300, "acc");
         let k = self.rng.range(0, 2) as usize;
         self.stmts(&mut cx, k);
         let lit = self.struct_lit(&mut cx, s, EOpts::new(1), &[(link, "acc".into())]);
@@ -375,12 +382,7 @@ impl Gen {
         let links: Vec<String> = self.types.self_links(s).iter().map(|f| f.name.clone()).collect();
         let ty = Ty::Struct(s, false);
         let params = vec![("n".to_string(), Ty::Int), ("tag".to_string(), Ty::Int)];
-        let perms = self.random_perms();
-        let mut cx = self.begin_fn(&name, &params, Some(ty.clone()), perms, 200);
-        cx.shadow("n", Ty::Int, VarState::ReadOnly);
-        cx.out.open("if n <= 0");
-        cx.out.line("return nil;");
-        cx.out.close();
+        let mut cx = self.begin_recursive(&name, &params, &ty, 200, "nil");
         let forced = [(links[0].as_str(), format!("{name}(n - 1, tag + 1)")), (links[1].as_str(), "nil".to_string())];
         let lit = self.struct_lit(&mut cx, s, EOpts::new(1), &forced);
         cx.out.line(format!("let t = {lit};"));

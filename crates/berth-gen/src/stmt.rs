@@ -317,17 +317,23 @@ impl Gen {
         true
     }
 
-    fn s_index_store(&mut self, cx: &mut FnCtx) -> bool {
+    /// An array in scope, its element type and an index expression.
+    fn indexed_array(&mut self, cx: &mut FnCtx) -> Option<(String, Ty, String)> {
         let xs = self.arrays(cx);
         if xs.is_empty() {
-            return false;
+            return None;
         }
         let (a, ty) = self.choose(cx, &xs);
         let Ty::Array(elem) = ty else { unreachable!() };
         let i = self.simple_int(cx);
+        Some((a, *elem, i))
+    }
+
+    fn s_index_store(&mut self, cx: &mut FnCtx) -> bool {
+        let Some((a, elem, i)) = self.indexed_array(cx) else { return false };
         let v = self.simple_value(cx, &elem);
         cx.out.open(format!("if len({a}) > 0"));
-        if *elem == Ty::Int && self.rng.chance(40) {
+        if elem == Ty::Int && self.rng.chance(40) {
             cx.out.line(format!("{a}[idx({i}, len({a}))] += {v};"));
         } else {
             cx.out.line(format!("{a}[idx({i}, len({a}))] = {v};"));
@@ -338,18 +344,12 @@ impl Gen {
     }
 
     fn s_index_read(&mut self, cx: &mut FnCtx) -> bool {
-        let xs = self.arrays(cx);
-        if xs.is_empty() {
-            return false;
-        }
-        let (a, ty) = self.choose(cx, &xs);
-        let Ty::Array(elem) = ty else { unreachable!() };
-        let i = self.simple_int(cx);
+        let Some((a, elem, i)) = self.indexed_array(cx) else { return false };
         cx.out.open(format!("if len({a}) > 0"));
         self.enter(cx);
         let x = cx.name("x");
         cx.out.line(format!("let {x} = {a}[idx({i}, len({a}))];"));
-        cx.declare(&x, (*elem).clone(), VarState::Live);
+        cx.declare(&x, elem, VarState::Live);
         let n = self.rng.range(1, 2) as usize;
         self.stmts(cx, n);
         self.leave(cx);
