@@ -10,7 +10,8 @@ use std::rc::Rc;
 
 use berth_ir::instructions::{AllocInit, BinaryOp, BlockCall, InstKind, Storage};
 use berth_ir::{Block, Function, Inst, Module, Value};
-use berth_runtime::strings::format_float;
+use berth_runtime::errors::RuntimeError;
+use berth_runtime::strings::{self, format_float};
 use berth_syntax::Span;
 use berth_types::hir::FuncId;
 use berth_types::{Ty, TypeId};
@@ -133,7 +134,7 @@ impl<'m> Machine<'m> {
         self.stack_values += size;
         let base = *self.thread_bases.last().expect("the main thread's base");
         if self.stack_values - base > STACK_VALUES {
-            return Err(Stop::Error { what: "stack overflow".into(), at: Some(f.span) });
+            return Err(Stop::Error { what: RuntimeError::StackOverflow.to_string(), at: Some(f.span) });
         }
         let entry = f.entry().expect("a function has an entry block");
         let mut regs = vec![Val::Unit; size];
@@ -153,8 +154,8 @@ impl<'m> Machine<'m> {
         Ok(())
     }
 
-    fn error(&self, what: impl Into<String>, at: Span) -> Stop {
-        Stop::Error { what: what.into(), at: Some(at) }
+    fn error(&self, what: RuntimeError, at: Span) -> Stop {
+        Stop::Error { what: what.to_string(), at: Some(at) }
     }
 
     /// The object behind a reference, or the oracle's verdict on a stale
@@ -175,7 +176,7 @@ impl<'m> Machine<'m> {
 
     /// A non-nil reference operand, or the nil-dereference error.
     fn non_nil(&self, v: Value, at: Span) -> Result<ObjRef, Stop> {
-        self.get(v).reference().ok_or_else(|| self.error("nil dereference", at))
+        self.get(v).reference().ok_or_else(|| self.error(RuntimeError::Nil, at))
     }
 
     /// A string operand whose buffer (if any) is still there.
@@ -264,7 +265,7 @@ impl<'m> Machine<'m> {
                     Some(v) => v.clone(),
                     None => {
                         let len = elems.len();
-                        return Err(self.error(format!("index out of bounds: index {i}, length {len}"), at));
+                        return Err(self.error(RuntimeError::Index { index: i, len: len as i64 }, at));
                     }
                 }
             }
@@ -277,7 +278,7 @@ impl<'m> Machine<'m> {
                 let len = elems.len();
                 match usize::try_from(i).ok().and_then(|i| elems.get_mut(i)) {
                     Some(slot) => *slot = value.clone(),
-                    None => return Err(self.error(format!("index out of bounds: index {i}, length {len}"), at)),
+                    None => return Err(self.error(RuntimeError::Index { index: i, len: len as i64 }, at)),
                 }
                 self.lower(&value, reach, Cause::Store, at)?;
                 Val::Unit
@@ -298,7 +299,7 @@ impl<'m> Machine<'m> {
                 let r = self.non_nil(*array, at)?;
                 match self.elements(r, at)?.pop() {
                     Some(v) => v,
-                    None => return Err(self.error("pop from an empty array", at)),
+                    None => return Err(self.error(RuntimeError::PopEmpty, at)),
                 }
             }
             InstKind::StrLen(s) => Val::Int(self.text(*s, at)?.bytes.len() as i64),
@@ -307,23 +308,14 @@ impl<'m> Machine<'m> {
                 let i = self.get(*index).int();
                 match usize::try_from(i).ok().and_then(|i| s.bytes.get(i)) {
                     Some(&b) => Val::Int(i64::from(b)),
-                    None => {
-                        let what = format!("string index out of bounds: index {i}, length {}", s.bytes.len());
-                        return Err(self.error(what, at));
-                    }
+                    None => return Err(self.error(RuntimeError::StringIndex { index: i, len: s.bytes.len() }, at)),
                 }
             }
             InstKind::ParseInt(s) => {
                 let s = self.text(*s, at)?;
-                let digits = s.bytes.strip_prefix(b"-").unwrap_or(&s.bytes);
-                let valid = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
-                let parsed = valid.then(|| std::str::from_utf8(&s.bytes).ok()?.parse::<i64>().ok()).flatten();
-                match parsed {
+                match strings::parse_int(&s.bytes) {
                     Some(n) => Val::Int(n),
-                    None => {
-                        let what = format!("invalid integer: {}", berth_runtime::render::quote(&s.bytes));
-                        return Err(self.error(what, at));
-                    }
+                    None => return Err(self.error(RuntimeError::InvalidInteger(&s.bytes), at)),
                 }
             }
             InstKind::EnumMake { enum_id, variant, payload } => Val::Enum(Rc::new(EnumVal {
@@ -454,7 +446,7 @@ impl<'m> Machine<'m> {
             }
             InstKind::Assert(c) => {
                 if !self.get(*c).bool() {
-                    return Err(self.error("assertion failed", at));
+                    return Err(self.error(RuntimeError::Assert, at));
                 }
                 Val::Unit
             }
@@ -473,7 +465,7 @@ impl<'m> Machine<'m> {
             }
             InstKind::Panic(message) => {
                 let message = self.text(*message, at)?;
-                return Err(self.error(format!("panic: {}", String::from_utf8_lossy(&message.bytes)), at));
+                return Err(self.error(RuntimeError::Panic(&message.bytes), at));
             }
         };
         if let Some(result) = data.result {
@@ -497,7 +489,7 @@ impl<'m> Machine<'m> {
         if elems.try_reserve_exact(n).is_err() {
             let words = self.module.value_words(self.frame_type(value)).max(1);
             let bytes = berth_runtime::arrays::buffer_bytes(words * 8, n.max(4)).unwrap_or(usize::MAX);
-            return Err(Stop::Error { what: format!("out of memory (allocating {bytes} bytes)"), at: None });
+            return Err(Stop::Error { what: RuntimeError::OutOfMemory(bytes).to_string(), at: None });
         }
         elems.resize(n, self.get(value).clone());
         Ok(elems)
@@ -536,7 +528,7 @@ impl<'m> Machine<'m> {
             AllocInit::ArrayRepeat { value, count } => {
                 let n = self.get(*count).int();
                 if n < 0 {
-                    return Err(self.error(format!("negative array length: {n}"), at));
+                    return Err(self.error(RuntimeError::NegativeLength(n), at));
                 }
                 ObjData::Array(self.repeat(*value, n as usize)?)
             }
@@ -549,7 +541,7 @@ impl<'m> Machine<'m> {
                 let (start, end) = (self.get(*start).int(), self.get(*end).int());
                 let len = s.bytes.len() as i64;
                 if start < 0 || start > end || end > len {
-                    return Err(self.error(format!("substring out of bounds: {start}..{end} of length {len}"), at));
+                    return Err(self.error(RuntimeError::Substring { start, end, len }, at));
                 }
                 return Ok(self.string(s.bytes[start as usize..end as usize].to_vec(), site, storage));
             }

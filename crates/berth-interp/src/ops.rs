@@ -3,11 +3,9 @@
 //! `%` as C's `fmod`, strings compared bytewise, references by identity.
 
 use berth_ir::instructions::{ArithOp, BinaryOp, CmpOp, UnaryOp};
+use berth_runtime::errors::RuntimeError;
 
 use crate::value::Val;
-
-/// A runtime error an operation raises.
-pub const DIVISION_BY_ZERO: &str = "division by zero";
 
 pub fn unary(op: UnaryOp, x: &Val) -> Val {
     match op {
@@ -20,7 +18,7 @@ pub fn unary(op: UnaryOp, x: &Val) -> Val {
     }
 }
 
-pub fn binary(op: BinaryOp, a: &Val, b: &Val) -> Result<Val, &'static str> {
+pub fn binary(op: BinaryOp, a: &Val, b: &Val) -> Result<Val, RuntimeError<'static>> {
     Ok(match op {
         BinaryOp::Int(op) => Val::Int(int_arith(op, a.int(), b.int())?),
         BinaryOp::Float(op) => Val::Float(float_arith(op, a.float(), b.float())),
@@ -35,12 +33,12 @@ pub fn binary(op: BinaryOp, a: &Val, b: &Val) -> Result<Val, &'static str> {
     })
 }
 
-fn int_arith(op: ArithOp, a: i64, b: i64) -> Result<i64, &'static str> {
+fn int_arith(op: ArithOp, a: i64, b: i64) -> Result<i64, RuntimeError<'static>> {
     Ok(match op {
         ArithOp::Add => a.wrapping_add(b),
         ArithOp::Sub => a.wrapping_sub(b),
         ArithOp::Mul => a.wrapping_mul(b),
-        ArithOp::Div | ArithOp::Rem if b == 0 => return Err(DIVISION_BY_ZERO),
+        ArithOp::Div | ArithOp::Rem if b == 0 => return Err(RuntimeError::DivisionByZero),
         ArithOp::Div => a.wrapping_div(b),
         ArithOp::Rem => a.wrapping_rem(b),
     })
@@ -81,7 +79,7 @@ mod tests {
         assert_eq!(rem(7, -2), Ok(1));
         assert_eq!(div(i64::MIN, -1), Ok(i64::MIN));
         assert_eq!(rem(i64::MIN, -1), Ok(0));
-        assert_eq!(div(1, 0), Err(DIVISION_BY_ZERO));
+        assert_eq!(div(1, 0), Err(RuntimeError::DivisionByZero));
     }
 
     #[test]

@@ -39,8 +39,49 @@ pub fn report(what: &str, line: u32, col: u32) {
     let _ = stderr.flush();
 }
 
+/// A runtime error's text, the one place both compiled code's runtime and
+/// the interpreter (`berth-interp`) take it from.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RuntimeError<'a> {
+    Nil,
+    Index { index: i64, len: i64 },
+    DivisionByZero,
+    Assert,
+    StackOverflow,
+    NegativeLength(i64),
+    PopEmpty,
+    OutOfMemory(usize),
+    Substring { start: i64, end: i64, len: i64 },
+    StringIndex { index: i64, len: usize },
+    InvalidInteger(&'a [u8]),
+    Panic(&'a [u8]),
+}
+
+impl std::fmt::Display for RuntimeError<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuntimeError::Nil => write!(f, "nil dereference"),
+            RuntimeError::Index { index, len } => write!(f, "index out of bounds: index {index}, length {len}"),
+            RuntimeError::DivisionByZero => write!(f, "division by zero"),
+            RuntimeError::Assert => write!(f, "assertion failed"),
+            RuntimeError::StackOverflow => write!(f, "stack overflow"),
+            RuntimeError::NegativeLength(n) => write!(f, "negative array length: {n}"),
+            RuntimeError::PopEmpty => write!(f, "pop from an empty array"),
+            RuntimeError::OutOfMemory(size) => write!(f, "out of memory (allocating {size} bytes)"),
+            RuntimeError::Substring { start, end, len } => {
+                write!(f, "substring out of bounds: {start}..{end} of length {len}")
+            }
+            RuntimeError::StringIndex { index, len } => {
+                write!(f, "string index out of bounds: index {index}, length {len}")
+            }
+            RuntimeError::InvalidInteger(s) => write!(f, "invalid integer: {}", quote(s)),
+            RuntimeError::Panic(message) => write!(f, "panic: {}", String::from_utf8_lossy(message)),
+        }
+    }
+}
+
 pub fn out_of_memory(size: usize) -> ! {
-    fail(&format!("out of memory (allocating {size} bytes)"), 0, 0)
+    fail(&RuntimeError::OutOfMemory(size).to_string(), 0, 0)
 }
 
 /// `berth_error(kind, line, col, a, b)`: the errors generated code checks
@@ -48,26 +89,21 @@ pub fn out_of_memory(size: usize) -> ! {
 #[unsafe(no_mangle)]
 pub extern "C" fn berth_error(error: u32, line: u32, col: u32, a: i64, b: i64) -> ! {
     let what = match error {
-        kind::NIL => "nil dereference".to_string(),
-        kind::INDEX => format!("index out of bounds: index {a}, length {b}"),
-        kind::DIVISION_BY_ZERO => "division by zero".to_string(),
-        kind::ASSERT => "assertion failed".to_string(),
-        kind::STACK_OVERFLOW => "stack overflow".to_string(),
-        kind::NEGATIVE_LENGTH => format!("negative array length: {a}"),
-        kind::POP_EMPTY => "pop from an empty array".to_string(),
-        other => format!("unknown runtime error {other}"),
+        kind::NIL => RuntimeError::Nil,
+        kind::INDEX => RuntimeError::Index { index: a, len: b },
+        kind::DIVISION_BY_ZERO => RuntimeError::DivisionByZero,
+        kind::ASSERT => RuntimeError::Assert,
+        kind::STACK_OVERFLOW => RuntimeError::StackOverflow,
+        kind::NEGATIVE_LENGTH => RuntimeError::NegativeLength(a),
+        kind::POP_EMPTY => RuntimeError::PopEmpty,
+        other => fail(&format!("unknown runtime error {other}"), line, col),
     };
-    fail(&what, line, col)
+    fail(&what.to_string(), line, col)
 }
 
 /// `berth_panic(line, col, msg)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn berth_panic(line: u32, col: u32, m0: u64, m1: u64) -> ! {
     let message = BerthStr::from_words(m0, m1);
-    fail(&format!("panic: {}", String::from_utf8_lossy(message.bytes())), line, col)
-}
-
-/// A malformed `parse_int` argument.
-pub fn invalid_integer(s: &[u8], line: u32, col: u32) -> ! {
-    fail(&format!("invalid integer: {}", quote(s)), line, col)
+    fail(&RuntimeError::Panic(message.bytes()).to_string(), line, col)
 }

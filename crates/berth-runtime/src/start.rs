@@ -61,7 +61,7 @@ pub fn shutdown() {
 /// `berth_stack_overflow(line, col)`: generated code's stack check failed.
 #[unsafe(no_mangle)]
 pub extern "C" fn berth_stack_overflow(line: u32, col: u32) -> ! {
-    errors::fail("stack overflow", line, col)
+    errors::fail(&errors::RuntimeError::StackOverflow.to_string(), line, col)
 }
 
 /// Turns a fault into a runtime error instead of a signal death. Generated

@@ -7,7 +7,7 @@ use berth_abi::str::{DATA, HEAP_FLAG, INLINE_MAX};
 use berth_abi::type_id;
 
 use crate::context::ThreadContext;
-use crate::errors;
+use crate::errors::{self, RuntimeError};
 use crate::memory;
 
 /// Two words, as generated code passes and returns them (in two
@@ -121,7 +121,7 @@ pub extern "C" fn berth_str_substr(
     let s = BerthStr::from_words(s0, s1);
     let len = s.len() as i64;
     if start < 0 || start > end || end > len {
-        errors::fail(&format!("substring out of bounds: {start}..{end} of length {len}"), line, col);
+        errors::fail(&RuntimeError::Substring { start, end, len }.to_string(), line, col);
     }
     make_in(ctx, &s.bytes()[start as usize..end as usize], in_arena)
 }
@@ -138,7 +138,7 @@ pub extern "C" fn berth_str_byte_at(s0: u64, s1: u64, index: i64, line: u32, col
     let s = BerthStr::from_words(s0, s1);
     match usize::try_from(index).ok().and_then(|i| s.bytes().get(i)) {
         Some(&b) => i64::from(b),
-        None => errors::fail(&format!("string index out of bounds: index {index}, length {}", s.len()), line, col),
+        None => errors::fail(&RuntimeError::StringIndex { index, len: s.len() }.to_string(), line, col),
     }
 }
 
@@ -146,10 +146,14 @@ pub extern "C" fn berth_str_byte_at(s0: u64, s1: u64, index: i64, line: u32, col
 pub extern "C" fn berth_parse_int(s0: u64, s1: u64, line: u32, col: u32) -> i64 {
     let s = BerthStr::from_words(s0, s1);
     let bytes = s.bytes();
+    parse_int(bytes).unwrap_or_else(|| errors::fail(&RuntimeError::InvalidInteger(bytes).to_string(), line, col))
+}
+
+/// `parse_int`: an optional `-` and decimal digits that fit an `int`.
+pub fn parse_int(bytes: &[u8]) -> Option<i64> {
     let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
     let valid = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
-    let parsed = valid.then(|| std::str::from_utf8(bytes).ok()?.parse::<i64>().ok()).flatten();
-    parsed.unwrap_or_else(|| errors::invalid_integer(bytes, line, col))
+    valid.then(|| std::str::from_utf8(bytes).ok()?.parse::<i64>().ok()).flatten()
 }
 
 #[unsafe(no_mangle)]
